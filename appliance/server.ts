@@ -5,6 +5,7 @@ import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
 import fastifyStatic from '@fastify/static';
 import { pino, type Logger } from 'pino';
+import { Ajv } from 'ajv';
 import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
@@ -99,15 +100,25 @@ export async function startAppliance(opts: StartOptions): Promise<Appliance> {
     loggerInstance: log as unknown as FastifyBaseLogger,
     bodyLimit: 256 * 1024,
     disableRequestLogging: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
+    // A stuck client must not keep the service from stopping (systemd restarts, tests).
+    forceCloseConnections: true,
   }) as unknown as FastifyInstance;
+  // JSON bodies are validated strictly (a string is not a number); query strings and path parameters are
+  // text by nature and are coerced.
+  const strictAjv = new Ajv({ removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false, strict: false });
+  const textAjv = new Ajv({ removeAdditional: false, coerceTypes: true, useDefaults: true, allErrors: false, strict: false });
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strictAjv : textAjv).compile(schema));
   app.decorate('store', store);
   app.decorate('audit', (e) => audit.append(e));
+  // Before the auth hook: @fastify/websocket's own onRequest hook must run first so that a refused upgrade
+  // (401) still has its socket closed.
+  await app.register(websocket, { options: { maxPayload: WS_MAX_MESSAGE_BYTES } });
   installAuth(app, accounts);
 
   app.setErrorHandler((err, req, reply) => {
     const e = toApiError(err);
-    if (e.status >= 500) req.log.error({ err, url: req.url }, 'request failed');
+    if (e.status >= 500 && !e.code.startsWith('device_')) req.log.error({ err, url: req.url }, 'request failed');
+    else if (e.status >= 500) req.log.warn({ url: req.url, code: e.code, msg: e.message }, 'device command failed');
     reply.code(e.status).send({ error: e.code, message: e.message });
   });
   app.setNotFoundHandler((req, reply) => {
@@ -122,7 +133,6 @@ export async function startAppliance(opts: StartOptions): Promise<Appliance> {
     },
     hideUntagged: false,
   });
-  await app.register(websocket, { options: { maxPayload: WS_MAX_MESSAGE_BYTES } });
   await app.register(fastifyStatic, { root: uiDir(), prefix: '/', index: false, wildcard: false, serve: true });
 
   app.get('/healthz', { schema: { hide: true } }, async (_req, reply) => {

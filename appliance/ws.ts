@@ -22,6 +22,9 @@ export function wsRoute(app: FastifyInstance, registry: CommandRegistry, state: 
     metrics.wsClients.inc();
     send({ type: 'hello', user: { username: user.username, role: user.role }, state: state.snapshot(), commands: registry.info(user.role) });
 
+    // A panel that loses its socket while a finger holds the pad cannot send ptz.stop; stop for it.
+    const moving = new Set<string>();
+
     socket.on('message', async (data: Buffer, isBinary: boolean) => {
       let msg: WsCommand;
       try {
@@ -36,6 +39,8 @@ export function wsRoute(app: FastifyInstance, registry: CommandRegistry, state: 
       try {
         const target = typeof msg.target === 'string' ? msg.target : undefined;
         const result = await registry.run(msg.cmd, { user, source: 'ws', target }, msg.args ?? {});
+        if (target && msg.cmd === 'ptz.move') moving.add(target);
+        if (target && msg.cmd === 'ptz.stop') moving.delete(target);
         send({ type: 'result', id: msg.id, ok: true, result: result ?? null });
       } catch (err) {
         const e = toApiError(err);
@@ -45,6 +50,8 @@ export function wsRoute(app: FastifyInstance, registry: CommandRegistry, state: 
     socket.on('close', () => {
       state.off('patch', onPatch);
       metrics.wsClients.dec();
+      for (const target of moving)
+        registry.run('ptz.stop', { user, source: 'internal', target }, {}).catch((err) => req.log.warn({ target, err: String(err) }, 'stop after disconnect failed'));
     });
     socket.on('error', () => socket.terminate());
   });

@@ -30,8 +30,9 @@ export const deviceCommands: DeviceCommandSpec[] = [
     name: 'ptz.stop',
     summary: 'Stop pan, tilt and zoom / Dừng',
     args: { type: 'object', properties: {}, additionalProperties: false },
-    supports: (d) => has(d, 'stop'),
-    run: (d) => (d as any).stop(),
+    // Not d.stop(): on a Driver that closes it (see PtzStop in types.ts).
+    supports: (d) => has(d, 'ptzStop'),
+    run: (d) => (d as any).ptzStop(),
   },
   {
     name: 'ptz.absolute',

@@ -52,6 +52,14 @@ export interface Ptz {
   stop(): Promise<void>;
   absolute(position: PtzPosition): Promise<void>;
 }
+/**
+ * Driver.stop() closes the driver and Ptz.stop() stops motion: in `Camera` they are one method, and the device
+ * manager calls stop() to close. A camera driver therefore also implements ptzStop() for the motion stop;
+ * the 'ptz.stop' capability calls ptzStop().
+ */
+export interface PtzStop {
+  ptzStop(): Promise<void>;
+}
 export interface Presets {
   recallPreset(preset: number): Promise<void>;
   savePreset(preset: number, name?: string): Promise<void>;

@@ -158,7 +158,7 @@ describe('D3 visca-ip through the public API', () => {
 describe('D6 WebSocket: state and commands through the same registry', () => {
   it('refuses an upgrade without a token', async () => {
     const ws = new WebSocket(t.url.replace('http', 'ws') + '/api/v1/ws');
-    const status = await new Promise<number>((resolve) => ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)));
+    const status = await new Promise<number>((resolve) => ws.on('unexpected-response', (req, res) => (resolve(res.statusCode ?? 0), req.destroy())));
     expect(status).toBe(401);
   });
 
@@ -180,5 +180,18 @@ describe('D6 WebSocket: state and commands through the same registry', () => {
     const rows = (await t.api('GET', '/api/v1/audit?limit=1000')).body as any[];
     expect(rows.some((x) => x.action === 'ptz.absolute' && x.args?.pan === 0.1)).toBe(true);
     c.close();
+  });
+
+  it('D6 a panel whose socket drops while the camera moves gets its camera stopped', async () => {
+    const c = await openWs(t.url, t.token);
+    await c.next((m) => m.type === 'hello');
+    const before = ((await t.api('GET', '/api/v1/audit?limit=1000')).body as any[]).at(-1).id;
+    expect((await c.command('ptz.move', { pan: 0.5, tilt: 0, zoom: 0 }, 'cam1')).ok).toBe(true);
+    c.close();
+    const stop = await until(async () => {
+      const rows = (await t.api('GET', `/api/v1/audit?since=${before}`)).body as any[];
+      return rows.find((r) => r.action === 'ptz.stop' && r.target === 'cam1');
+    }, 5000, 'an automatic ptz.stop');
+    expect(stop.result).toBe('ok');
   });
 });

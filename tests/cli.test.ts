@@ -1,0 +1,44 @@
+// The README's start command, as a newcomer runs it: the compiled CLI with no configuration starts a
+// simulated room, serves /healthz and the panel, and stops cleanly on SIGTERM.
+import { describe, it, expect, afterAll } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { until } from './helpers/appliance.js';
+
+let child: ChildProcess | undefined;
+const dataDir = mkdtempSync(join(tmpdir(), 'diemcau-cli-'));
+afterAll(() => {
+  child?.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('D8 diemcau start with no configuration', () => {
+  it('serves /healthz ok, the panel at /, and a simulated camera that is online', async () => {
+    const env = { ...process.env, DIEMCAU_ADMIN_PASSWORD: '', DIEMCAU_LOG_LEVEL: 'warn' };
+    delete (env as Record<string, string | undefined>).DIEMCAU_ADMIN_PASSWORD;
+    child = spawn(process.execPath, ['dist/appliance/cli.js', 'start', '--port', '0', '--data', dataDir, '--host', '127.0.0.1'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    const url = await until(() => /diemcau start: (http:\/\/\S+)/.exec(out)?.[1], 60_000, 'the start banner');
+    const base = url.replace('localhost', '127.0.0.1');
+    expect(await (await fetch(base + '/healthz')).json()).toEqual({ status: 'ok' });
+    const panel = await (await fetch(base + '/')).text();
+    expect(panel).toContain('<html lang="vi"');
+    // No DIEMCAU_ADMIN_PASSWORD: a generated one is printed and kept in the data directory (0600).
+    const pw = readFileSync(join(dataDir, 'initial-admin-password'), 'utf8').trim();
+    expect(out).toContain(pw);
+    const login = await fetch(base + '/api/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: pw }) });
+    const { token } = (await login.json()) as { token: string };
+    const cam = await until(async () => {
+      const list = (await (await fetch(base + '/api/v1/devices', { headers: { authorization: `Bearer ${token}` } })).json()) as any[];
+      return list.find((d) => d.id === 'sim-camera' && d.status === 'online');
+    }, 10_000, 'sim-camera online');
+    expect(cam.driver).toBe('visca-ip');
+    const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 90_000);
+});
