@@ -85,6 +85,54 @@ export const deviceCommands: DeviceCommandSpec[] = [
     supports: (d) => has(d, 'power'),
     run: (d, a) => (d as any).power(a.on),
   },
+  {
+    name: 'input',
+    summary: 'Select the input source (hdmi1, hdmi2, …) / Chọn nguồn vào',
+    args: {
+      type: 'object',
+      required: ['source'],
+      properties: { source: { type: 'string', pattern: '^[a-z0-9_-]{1,32}$' } },
+      additionalProperties: false,
+    },
+    supports: (d) => has(d, 'setInput'),
+    run: (d, a) => (d as any).setInput(a.source),
+  },
+  {
+    name: 'volume',
+    summary: 'Set the volume 0–100 / Đặt âm lượng',
+    args: {
+      type: 'object',
+      required: ['level'],
+      properties: { level: { type: 'integer', minimum: 0, maximum: 100 } },
+      additionalProperties: false,
+    },
+    supports: (d) => has(d, 'setVolume'),
+    run: (d, a) => (d as any).setVolume(a.level),
+  },
+  {
+    name: 'mute',
+    summary: 'Mute or unmute audio / Tắt hoặc bật tiếng',
+    args: {
+      type: 'object',
+      required: ['on'],
+      properties: { on: { type: 'boolean' } },
+      additionalProperties: false,
+    },
+    supports: (d) => has(d, 'setMute'),
+    run: (d, a) => (d as any).setMute(a.on),
+  },
+  {
+    name: 'level',
+    summary: 'Set a gain in dB / Đặt mức khuếch đại (dB)',
+    args: {
+      type: 'object',
+      required: ['db'],
+      properties: { db: { type: 'number', minimum: -100, maximum: 12 } },
+      additionalProperties: false,
+    },
+    supports: (d) => has(d, 'setLevel'),
+    run: (d, a) => (d as any).setLevel(a.db),
+  },
 ];
 
 export function runDeviceCommand(driver: Driver, name: string, args: Record<string, any>): Promise<unknown> {

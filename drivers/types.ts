@@ -68,6 +68,31 @@ export interface Power {
   power(on: boolean): Promise<void>;
 }
 
+/** Displays and projectors: `hdmi1`, `hdmi2`, `dp1`, `rgb1`, … (each driver maps them to its codes). */
+export interface Input {
+  setInput(source: string): Promise<void>;
+}
+/** Output volume 0–100 (displays, DSP outputs). */
+export interface Volume {
+  setVolume(level: number): Promise<void>;
+}
+/** Audio mute (display speakers, DSP channel, microphone array, speakerphone). */
+export interface Mute {
+  setMute(on: boolean): Promise<void>;
+}
+/** A DSP gain in dB. */
+export interface Level {
+  setLevel(db: number): Promise<void>;
+}
+/** Live meter readings (dB), pushed through the 'state' event as {levels: {...}}. */
+export interface Levels {
+  subscribeLevels(intervalMs: number): Promise<void>;
+}
+/** A raw protocol exchange for the technician console (issue 3): bytes or text in, the device's reply out. */
+export interface RawConsole {
+  raw(request: string): Promise<string>;
+}
+
 export interface DriverEvents {
   /** Emitted on every status change. */
   status: [DeviceStatus];
