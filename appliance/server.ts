@@ -1,6 +1,6 @@
 // Builds and starts the appliance: store, accounts, registry, devices, room, embedded central, pages.
 // `startAppliance` is what the CLI (`diemcau start`) and the integration tests call.
-import Fastify, { type FastifyInstance, type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyBaseLogger } from 'fastify';
 import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
 import fastifyStatic from '@fastify/static';
@@ -99,7 +99,8 @@ export async function startAppliance(opts: StartOptions): Promise<Appliance> {
   const app = Fastify({
     loggerInstance: log as unknown as FastifyBaseLogger,
     bodyLimit: 256 * 1024,
-    disableRequestLogging: true,
+    // Per-request info lines would drown the log of a box that runs for years; errors are logged below.
+    logController: new LogController({ disableRequestLogging: true }),
     // A stuck client must not keep the service from stopping (systemd restarts, tests).
     forceCloseConnections: true,
   }) as unknown as FastifyInstance;
