@@ -57,13 +57,15 @@ export class DeviceManager {
     if (!factory)
       throw new ApiError(400, 'unknown_driver', `Trình điều khiển không hỗ trợ: ${def.driver} / unknown driver (known: ${Object.keys(this.factories).join(', ')})`);
     if (factory.kind !== def.kind) throw new ApiError(400, 'wrong_kind', `${def.driver} drives a ${factory.kind}, not a ${def.kind}`);
-    const connection = structuredClone(def.connection);
+    // Validate a copy: the schema fills in defaults, but the stored definition keeps what the technician
+    // wrote, so later default changes reach existing devices and the admin page stays readable.
+    const probe = structuredClone(def.connection);
     const validate = this.connectionValidators.get(def.driver)!;
-    if (!validate(connection)) {
+    if (!validate(probe)) {
       const e = validate.errors?.[0];
       throw new ApiError(400, 'invalid_connection', `connection${e?.instancePath ?? ''} ${e?.message ?? 'invalid'}`);
     }
-    return { ...def, connection };
+    return def;
   }
 
   /** Creates or replaces a device; the old driver (if any) is stopped first so sockets are not shared. */

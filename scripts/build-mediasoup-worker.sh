@@ -34,7 +34,12 @@ meson setup build --buildtype=release -Db_ndebug=true --wrap-mode=nodownload -Dm
 log "generating FlatBuffers headers"
 ninja -C build fbs/FBS >"$work/ninja.log" 2>&1 || { tail -40 "$work/ninja.log" >&2; exit 1; }
 log "compiling (progress every 25 steps)"
-ninja -C build mediasoup-worker 2>&1 | tee -a "$work/ninja.log" | awk -F'[][/]' '/^\[[0-9]+\/[0-9]+\]/ { if ($2 % 25 == 0 || $2 == $3) printf "[mediasoup-worker] step %s of %s\n", $2, $3 > "/dev/stderr"; fflush("/dev/stderr") }'
+ninja -C build mediasoup-worker 2>&1 | tee -a "$work/ninja.log" | while IFS= read -r line; do
+  # ninja prints "[n/total] …" per step; show every 25th so a long build is visibly alive.
+  if [[ $line =~ ^\[([0-9]+)/([0-9]+)\] ]] && { (( BASH_REMATCH[1] % 25 == 0 )) || [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ]; }; then
+    log "step ${BASH_REMATCH[1]} of ${BASH_REMATCH[2]}"
+  fi
+done
 [ "${PIPESTATUS[0]}" = 0 ] || { tail -40 "$work/ninja.log" >&2; exit 1; }
 mkdir -p "$out"
 cp build/mediasoup-worker "$bin.tmp" && mv "$bin.tmp" "$bin"

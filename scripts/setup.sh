@@ -12,7 +12,7 @@ sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # 1. Debian packages. meson must come from bookworm-backports (mediasoup wants >= 1.1).
 apt_pkgs=(ninja-build pkg-config g++ make python3 patch libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev
-  libflatbuffers-dev flatbuffers-compiler ffmpeg chromium socat libusb-1.0-0 sqlite3 curl ca-certificates)
+  libflatbuffers-dev flatbuffers-compiler ffmpeg chromium socat libusb-1.0-0 sqlite3 curl ca-certificates systemd)
 missing=()
 for p in "${apt_pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
 meson_ok=0
