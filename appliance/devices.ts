@@ -9,6 +9,7 @@ import { deviceCommands, runDeviceCommand } from '../drivers/capabilities.js';
 import type { CommandRegistry } from './registry.js';
 import type { DeviceView } from './ws-protocol.js';
 import { ApiError } from './errors.js';
+import type { Alerts } from './alerts.js';
 import { ROLES, ROOM_OPERATORS } from './roles.js';
 import type { Logger } from 'pino';
 
@@ -34,6 +35,7 @@ export class DeviceManager {
     private state: StateTree,
     private factories: Record<string, DriverFactory>,
     private log: Logger,
+    private alerts: Alerts,
   ) {
     const ajv = new Ajv({ strict: false, useDefaults: true, coerceTypes: false });
     for (const f of Object.values(factories)) this.connectionValidators.set(f.driver, ajv.compile(f.connectionSchema));
@@ -110,6 +112,7 @@ export class DeviceManager {
     };
     driver.on('status', (s) => {
       this.log.info({ device: def.id, status: s }, 'device status');
+      if (this.live.get(def.id) === l) this.updateAlerts(def, driver);
       publish();
     });
     driver.on('state', publish);
@@ -119,9 +122,22 @@ export class DeviceManager {
     return l;
   }
 
+  /** offline → an error alert, degraded → a warning; both clear by themselves when the device is back. */
+  private updateAlerts(def: DeviceDefinition, driver: Driver): void {
+    const h = driver.health();
+    const why = h.lastError ? `: ${h.lastError}` : '';
+    if (h.status === 'offline')
+      this.alerts.raise(`device:${def.id}:offline`, { device: def.id, severity: 'error', code: 'device_offline', message: `Thiết bị "${def.name}" mất kết nối${why} / device "${def.name}" offline${why}` });
+    else this.alerts.clear(`device:${def.id}:offline`);
+    if (h.status === 'degraded')
+      this.alerts.raise(`device:${def.id}:degraded`, { device: def.id, severity: 'warning', code: 'device_degraded', message: `Thiết bị "${def.name}" trả lời bất thường${why} / device "${def.name}" degraded${why}` });
+    else this.alerts.clear(`device:${def.id}:degraded`);
+  }
+
   private async stopOne(id: string): Promise<void> {
     const l = this.live.get(id);
     if (!l) return;
+    this.alerts.clearPrefix(`device:${id}:`);
     this.live.delete(id);
     l.driver.removeAllListeners();
     await l.driver.stop().catch(() => {});

@@ -18,6 +18,7 @@ import { CommandRegistry } from './registry.js';
 import { StateTree, initialState } from './state.js';
 import { DeviceManager, deviceRoutes, registerDeviceCommands, type DeviceDefinition } from './devices.js';
 import { registerRoomCommands } from './room.js';
+import { Alerts, alertRoutes } from './alerts.js';
 import { Metrics, metricsRoute } from './metrics.js';
 import { wsRoute, WS_MAX_MESSAGE_BYTES } from './ws.js';
 import { toApiError } from './errors.js';
@@ -150,7 +151,9 @@ export async function startAppliance(opts: StartOptions): Promise<Appliance> {
   authRoutes(app);
   auditRoutes(app, audit);
 
-  const devices = new DeviceManager(store, state, driverFactories, log.child({ part: 'devices' }));
+  const alerts = new Alerts(store, state);
+  alertRoutes(app, alerts);
+  const devices = new DeviceManager(store, state, driverFactories, log.child({ part: 'devices' }), alerts);
   registerDeviceCommands(registry, devices);
   deviceRoutes(app, devices, Object.keys(driverFactories));
   app.get('/api/v1/room', { config: { roles: ROOM_OPERATORS }, schema: { tags: ['room'], summary: 'Room state / Trạng thái phòng họp' } }, async () => ({

@@ -60,5 +60,6 @@ export function initialState(roomName: string): RoomStateTree {
       participants: [],
     },
     devices: {},
+    alerts: [],
   };
 }

@@ -43,6 +43,17 @@ export interface DeviceView {
   state: Record<string, unknown>;
 }
 
+export interface AlertView {
+  id: number;
+  key: string;
+  device: string | null;
+  severity: 'warning' | 'error';
+  code: string;
+  message: string;
+  raisedAt: number;
+  clearedAt: number | null;
+}
+
 export interface RoomStateTree {
   room: {
     name: string;
@@ -54,4 +65,5 @@ export interface RoomStateTree {
     participants: Array<{ id: string; name: string; unit?: string; kind: 'room' | 'browser' }>;
   };
   devices: Record<string, DeviceView>;
+  alerts: AlertView[];
 }

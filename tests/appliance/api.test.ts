@@ -136,6 +136,21 @@ describe('D3 visca-ip through the public API', () => {
     expect((await t.api('DELETE', '/api/v1/devices/cam-dead')).status).toBe(204);
   });
 
+  it('D3 M10.3 a camera that goes away raises an alert, and coming back clears it by itself', async () => {
+    await sim.stop();
+    const r = await t.api('POST', '/api/v1/devices/cam1/commands/ptz.absolute', { pan: 0, tilt: 0 });
+    expect([503, 504]).toContain(r.status);
+    const alert = await until(async () => (await t.api('GET', '/api/v1/alerts')).body.find((a: any) => a.key === 'device:cam1:offline'), 5000, 'an offline alert');
+    expect(alert).toMatchObject({ device: 'cam1', severity: 'error', code: 'device_offline' });
+    expect(alert.message).toMatch(/mất kết nối/);
+    await sim.start(); // same port: the camera is plugged back in
+    await until(async () => (await t.api('GET', '/api/v1/devices')).body.find((d: any) => d.id === 'cam1')?.status === 'online', 15_000, 'cam1 back online');
+    expect((await t.api('GET', '/api/v1/alerts')).body.find((a: any) => a.key === 'device:cam1:offline')).toBeUndefined();
+    const history = (await t.api('GET', '/api/v1/alerts?history=10')).body;
+    expect(history.find((a: any) => a.key === 'device:cam1:offline').clearedAt).toBeGreaterThan(alert.raisedAt);
+    expect((await t.api('POST', '/api/v1/devices/cam1/commands/ptz.absolute', { pan: 0.5, tilt: -0.25, zoom: 0.5 })).status).toBe(200);
+  });
+
   it('each command leaves an audit entry: who, when, what, result', async () => {
     const rows = (await t.api('GET', '/api/v1/audit?limit=1000')).body as any[];
     const abs = rows.find((r) => r.action === 'ptz.absolute' && r.target === 'cam1');
