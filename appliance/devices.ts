@@ -10,7 +10,7 @@ import type { CommandRegistry } from './registry.js';
 import type { DeviceView } from './ws-protocol.js';
 import { ApiError } from './errors.js';
 import type { Alerts } from './alerts.js';
-import { ROLES, ROOM_OPERATORS } from './roles.js';
+import { ROLES, ROOM_OPERATORS, type Role } from './roles.js';
 import type { Logger } from 'pino';
 
 export interface DeviceDefinition {
@@ -170,7 +170,7 @@ export function registerDeviceCommands(registry: CommandRegistry, devices: Devic
       scope: 'device',
       summary: spec.summary,
       args: spec.args,
-      roles: ROOM_OPERATORS,
+      roles: (spec.roles as Role[] | undefined) ?? ROOM_OPERATORS,
       timeoutMs: 10_000,
       handler: (ctx, args) => devices.run(ctx.target!, spec.name, args),
     });

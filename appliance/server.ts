@@ -64,6 +64,9 @@ declare module 'fastify' {
   }
 }
 
+/** The meeting a simulated room offers at first start (no configuration). */
+export const DEMO_MEETING_CODE = '100200300';
+
 function uiDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   for (const d of [resolve(here, '../ui'), resolve(here, '../dist/ui')]) if (existsSync(join(d, 'index.html'))) return d;
@@ -196,11 +199,16 @@ export async function startAppliance(opts: StartOptions): Promise<Appliance> {
     const { port } = await sim.start();
     simulators.camera = sim;
     await devices.put({ id: 'sim-camera', name: 'Camera mô phỏng (VISCA-IP)', kind: 'camera', driver: 'visca-ip', connection: { host: '127.0.0.1', port } });
+    // A demo meeting, so that a newcomer can join from the panel and from a browser straight away.
+    if (withMedia && !app.central.meetings.repo.byCode(DEMO_MEETING_CODE))
+      app.central.meetings.create({ title: 'Cuộc họp thử nghiệm / Demo meeting', code: DEMO_MEETING_CODE, createdBy: 'system' });
   }
   for (const d of config.devices) await devices.put(d as DeviceDefinition);
   ready = true;
   const url = `http://127.0.0.1:${listenPort}`;
   log.info({ url, simulate }, 'diemcau ready / sẵn sàng');
+  if (simulate && withMedia)
+    log.info(`Cuộc họp thử nghiệm / demo meeting: mã ${DEMO_MEETING_CODE} — panel ${url}/ , browser ${url}/meet/${DEMO_MEETING_CODE}`);
 
   return {
     url,

@@ -6,6 +6,8 @@ export interface DeviceCommandSpec {
   name: string;
   summary: string;
   args: Record<string, unknown>; // JSON Schema of the arguments
+  /** Only these roles, instead of everyone who operates the room (e.g. the raw console: technicians). */
+  roles?: readonly string[];
   /** True when the driver implements what this command needs. */
   supports(driver: Driver): boolean;
   run(driver: Driver, args: Record<string, any>): Promise<unknown>;
@@ -132,6 +134,21 @@ export const deviceCommands: DeviceCommandSpec[] = [
     },
     supports: (d) => has(d, 'setLevel'),
     run: (d, a) => (d as any).setLevel(a.db),
+  },
+  {
+    name: 'console.raw',
+    summary: 'Technician console: send a raw protocol message, get the raw reply / Gửi lệnh thô',
+    roles: ['technician', 'admin'],
+    args: {
+      type: 'object',
+      required: ['request'],
+      properties: {
+        request: { type: 'string', minLength: 1, maxLength: 512, description: 'hex bytes for binary protocols (81 09 04 00 FF), text for text protocols' },
+      },
+      additionalProperties: false,
+    },
+    supports: (d) => has(d, 'raw'),
+    run: async (d, a) => ({ reply: await (d as any).raw(a.request) }),
   },
 ];
 

@@ -37,6 +37,13 @@ describe('D8 diemcau start with no configuration', () => {
       return list.find((d) => d.id === 'sim-camera' && d.status === 'online');
     }, 10_000, 'sim-camera online');
     expect(cam.driver).toBe('visca-ip');
+    // The simulated room offers a demo meeting; the panel's join path works out of the box.
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const joined = await fetch(base + '/api/v1/room/commands/room.join', { method: 'POST', headers: auth, body: JSON.stringify({ code: '100200300' }) });
+    expect(joined.status, await joined.clone().text()).toBe(200);
+    const room = (await (await fetch(base + '/api/v1/room', { headers: auth })).json()) as any;
+    expect(room.room.call.state).toBe('in-call');
+    expect(room.room.call.meetingTitle).toMatch(/Cuộc họp thử nghiệm/);
     const exited = new Promise<number | null>((r) => child!.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
