@@ -37,8 +37,11 @@ export MEDIASOUP_WORKER_BIN="$worker_bin"  # makes npm skip mediasoup's own down
 lock_hash=$(sha256sum package-lock.json | cut -c1-16)
 if [ "$(cat node_modules/.diemcau-lock 2>/dev/null)" != "$lock_hash" ]; then
   did=1
-  say "npm ci (installs the locked dependencies; better-sqlite3 compiles from source, about a minute)"
-  npm ci --no-audit --no-fund --loglevel=error
+  say "npm install (the locked versions; better-sqlite3 compiles from source, about a minute)"
+  # Not `npm ci`: the registry mirror reachable here lacks other platforms' optional packages (rollup's
+  # android/darwin builds), so the lock cannot list them and `npm ci` refuses it as out of sync.
+  # `npm install` with the lock installs the same versions and leaves the lock as it is.
+  npm install --no-audit --no-fund --loglevel=error
   echo "$lock_hash" > node_modules/.diemcau-lock
 fi
 # mediasoup looks for its worker here when MEDIASOUP_WORKER_BIN is not set (systemd, npx diemcau).
