@@ -19,12 +19,45 @@ export interface DriverForm {
   fields: DriverField[];
 }
 
+const host = (placeholder: string): DriverField => ({ key: 'host', label: 'field.host', type: 'text', required: true, placeholder });
+const port = (def: number): DriverField => ({ key: 'port', label: 'field.port', type: 'number', default: def, min: 1, max: 65535 });
+const serial = (): DriverField[] => [
+  { key: 'path', label: 'field.path', type: 'text', required: true, placeholder: '/dev/ttyUSB0' },
+  { key: 'baudRate', label: 'field.baudRate', type: 'number', default: 9600, min: 1200, max: 115200 },
+];
+
+/** One entry per driver of DESIGN.md §3; defaults match the drivers' own. */
 export const DRIVER_FORMS: Record<string, DriverForm> = {
-  'visca-ip': {
+  'visca-ip': { kind: 'camera', fields: [host('192.168.1.50'), port(52381)] },
+  'visca-tcp': { kind: 'camera', fields: [host('192.168.1.51'), port(5678)] },
+  'visca-serial': { kind: 'camera', fields: [...serial(), { key: 'address', label: 'field.address', type: 'number', default: 1, min: 1, max: 7 }] },
+  onvif: {
     kind: 'camera',
     fields: [
-      { key: 'host', label: 'field.host', type: 'text', required: true, placeholder: '192.168.1.50' },
-      { key: 'port', label: 'field.port', type: 'number', default: 52381, min: 1, max: 65535 },
+      host('192.168.1.52'),
+      port(80),
+      { key: 'username', label: 'field.username', type: 'text', required: true },
+      { key: 'password', label: 'field.password', type: 'password', required: true },
+    ],
+  },
+  pjlink: { kind: 'display', fields: [host('192.168.1.60'), port(4352), { key: 'password', label: 'field.password', type: 'password' }] },
+  'samsung-mdc': { kind: 'display', fields: [host('192.168.1.61'), port(1515), { key: 'displayId', label: 'field.displayId', type: 'number', default: 0, min: 0, max: 254 }] },
+  'lg-serial': { kind: 'display', fields: [...serial(), { key: 'setId', label: 'field.setId', type: 'number', default: 1, min: 0, max: 99 }] },
+  tesira: {
+    kind: 'audio',
+    fields: [
+      host('192.168.1.70'),
+      port(23),
+      { key: 'instance', label: 'field.instance', type: 'text', required: true, placeholder: 'Level1' },
+      { key: 'channel', label: 'field.channel', type: 'number', default: 1, min: 1, max: 256 },
+    ],
+  },
+  shure: { kind: 'audio', fields: [host('192.168.1.71'), port(2202)] },
+  'hid-speakerphone': {
+    kind: 'audio',
+    fields: [
+      { key: 'vendorId', label: 'field.vendorId', type: 'number', required: true, min: 0, max: 65535 },
+      { key: 'productId', label: 'field.productId', type: 'number', required: true, min: 0, max: 65535 },
     ],
   },
 };
@@ -41,6 +74,7 @@ export const EXAMPLE_ARGS: Record<string, Record<string, unknown>> = {
   volume: { level: 50 },
   mute: { on: true },
   level: { db: -10 },
+  'console.raw': { request: '81 09 04 00 FF' },
 };
 
 export const DEVICE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
