@@ -99,6 +99,24 @@ export class DeviceManager {
     return result ?? { ok: true };
   }
 
+  /**
+   * Runs a command on every device of a kind that supports it (room-wide mute, all displays off), each on
+   * its own: one device failing does not stop the others, and the result says which failed and why.
+   */
+  async runOnKind(kind: DeviceDefinition['kind'], command: string, args: Record<string, unknown>): Promise<Array<{ device: string; ok: boolean; error?: string }>> {
+    const targets = [...this.live.values()].filter((l) => l.def.kind === kind && deviceCommands.find((c) => c.name === command)?.supports(l.driver));
+    return Promise.all(
+      targets.map(async (l) => {
+        try {
+          await runDeviceCommand(l.driver, command, args);
+          return { device: l.def.id, ok: true };
+        } catch (err) {
+          return { device: l.def.id, ok: false, error: (err as Error).message };
+        }
+      }),
+    );
+  }
+
   async stopAll(): Promise<void> {
     await Promise.all([...this.live.keys()].map((id) => this.stopOne(id)));
   }

@@ -28,7 +28,12 @@ const joinErrors: Record<string, [number, string]> = {
   timeout: [504, 'Máy chủ họp không trả lời kịp / central service timed out'],
 };
 
-export function registerRoomCommands(registry: CommandRegistry, state: StateTree, media: RoomMediaPort, central: CentralLink): void {
+/** The room's own audio devices (DSP, microphones, speakerphone), muted together with the meeting. */
+export interface RoomAudio {
+  runOnKind(kind: 'audio', command: 'mute', args: { on: boolean }): Promise<Array<{ device: string; ok: boolean; error?: string }>>;
+}
+
+export function registerRoomCommands(registry: CommandRegistry, state: StateTree, media: RoomMediaPort, central: CentralLink, audio: RoomAudio): void {
   const setCall = (s: CallState, extra: Partial<{ code: string | null; meetingTitle: string | null; error: string | null }> = {}) => {
     const cur = state.get().room.call;
     state.set(['room', 'call'], { ...cur, ...extra, state: s, since: s === cur.state ? cur.since : Date.now() });
@@ -102,9 +107,12 @@ export function registerRoomCommands(registry: CommandRegistry, state: StateTree
     roles: ROOM_OPERATORS,
     args: { type: 'object', required: ['muted'], additionalProperties: false, properties: { muted: { type: 'boolean' } } },
     handler: async (_ctx, args: { muted: boolean }) => {
+      // The room's microphones are muted at the DSP too, so the room is silent even without a meeting
+      // (and if central is unreachable); the meeting's audio producer is paused as well.
+      const devices = await audio.runOnKind('audio', 'mute', { on: args.muted });
       await media.setMicMuted(args.muted);
       state.set(['room', 'mic', 'muted'], args.muted);
-      return { muted: args.muted };
+      return { muted: args.muted, devices };
     },
   });
 

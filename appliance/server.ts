@@ -19,6 +19,7 @@ import { StateTree, initialState } from './state.js';
 import { DeviceManager, deviceRoutes, registerDeviceCommands, type DeviceDefinition } from './devices.js';
 import { registerRoomCommands } from './room.js';
 import { Alerts, alertRoutes } from './alerts.js';
+import { registerDiscovery } from './discovery.js';
 import { Metrics, metricsRoute } from './metrics.js';
 import { wsRoute, WS_MAX_MESSAGE_BYTES } from './ws.js';
 import { toApiError } from './errors.js';
@@ -158,6 +159,7 @@ export async function startAppliance(opts: StartOptions): Promise<Appliance> {
   alertRoutes(app, alerts);
   const devices = new DeviceManager(store, state, driverFactories, log.child({ part: 'devices' }), alerts);
   registerDeviceCommands(registry, devices);
+  registerDiscovery(registry);
   deviceRoutes(app, devices, Object.keys(driverFactories));
   app.get('/api/v1/room', { config: { roles: ROOM_OPERATORS }, schema: { tags: ['room'], summary: 'Room state / Trạng thái phòng họp' } }, async () => ({
     ...state.snapshot(),
@@ -177,7 +179,7 @@ export async function startAppliance(opts: StartOptions): Promise<Appliance> {
     await roomMedia.start();
     await app.register(displayPlugin, { roomMedia });
     const boxToken = app.central.registerBox('local-box', config.room.name);
-    registerRoomCommands(registry, state, roomMedia, { url: () => config.central.url ?? `ws://127.0.0.1:${listenPort}`, boxToken });
+    registerRoomCommands(registry, state, roomMedia, { url: () => config.central.url ?? `ws://127.0.0.1:${listenPort}`, boxToken }, devices);
   }
   registry.mountRest(app);
   wsRoute(app, registry, state, metrics);

@@ -521,7 +521,7 @@ describe('D3 visca-ip factory and simulator entry point', () => {
     const c = await rawClient(s.address.port);
     c.sendRaw(encodeIpReset());
     expect(await c.collect(1)).toEqual([{ type: 0x0201, seq: 0, payload: Buffer.from([0x01]) }]);
-    await expect(startSimulator('pjlink', {})).rejects.toThrow(/unknown simulator kind "pjlink".*visca-ip/);
+    await expect(startSimulator('polycom-hdx', {})).rejects.toThrow(/unknown simulator kind "polycom-hdx".*visca-ip/);
   });
 });
 

@@ -19,7 +19,7 @@ export interface TestBox {
 
 export async function startTestBox(opts: Partial<StartOptions> = {}): Promise<TestBox> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'diemcau-test-'));
-  const box = await startAppliance({ port: 0, host: '127.0.0.1', dataDir, adminPassword: ADMIN_PASSWORD, simulate: false, media: false, logLevel: 'warn', ...opts });
+  const box = await startAppliance({ port: 0, host: '127.0.0.1', dataDir, adminPassword: ADMIN_PASSWORD, simulate: false, media: false, logLevel: 'error', ...opts });
   const api = async (method: string, path: string, body?: unknown, token?: string | null) => {
     const headers: Record<string, string> = {};
     if (token) headers.authorization = `Bearer ${token}`;
