@@ -7,7 +7,8 @@ import { startSimulator } from '../drivers/sim/index.js';
 const usage = `Cách dùng / usage:
   diemcau start   [--config FILE] [--data DIR] [--port N]   hộp phòng họp + máy chủ họp nhúng (no config: simulated room)
   diemcau central [--data DIR] [--port N]                    máy chủ họp / central meeting service alone
-  diemcau sim <visca-ip> [--port N]                          thiết bị mô phỏng / device simulator`;
+  diemcau sim <kind> [--port N | --pty]                      thiết bị mô phỏng / device simulator
+        kinds: visca-ip visca-tcp visca-serial onvif pjlink samsung-mdc lg-serial tesira shure`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -52,11 +53,13 @@ async function main(argv: string[]): Promise<void> {
     const kind = positionals[0];
     if (!kind) throw new Error('sim needs a kind, e.g. diemcau sim visca-ip');
     const sim = await startSimulator(kind, { port: values.port ? port : undefined, host: values.host ?? '127.0.0.1', pty: values.pty });
-    console.log(`simulator ${kind} listening: ${JSON.stringify(sim.address ?? sim)}`);
-    process.once('SIGINT', async () => {
-      await sim.stop();
+    console.log(`simulator ${kind} listening: ${JSON.stringify(sim.address)}`);
+    const stop = async () => {
+      await sim.stop().catch(() => {});
       process.exit(0);
-    });
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
     return;
   }
   console.error(usage);

@@ -49,3 +49,33 @@ describe('D8 diemcau start with no configuration', () => {
     expect(await exited).toBe(0);
   }, 90_000);
 });
+
+describe('C5 diemcau sim <kind> for technicians', () => {
+  it('starts a PJLink simulator that greets like a projector, and a serial one on a pty; both stop on SIGTERM', async () => {
+    const { connect } = await import('node:net');
+    const { existsSync } = await import('node:fs');
+    const run = async (args: string[]) => {
+      const p = spawn(process.execPath, ['dist/appliance/cli.js', 'sim', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      p.stdout!.on('data', (d) => (out += d));
+      p.stderr!.on('data', (d) => (out += d));
+      const address = JSON.parse(await until(() => /listening: (\{.*\})/.exec(out)?.[1], 15_000, `sim ${args[0]} banner`));
+      return { p, address };
+    };
+    const pj = await run(['pjlink', '--port', '0']);
+    const greeting = await new Promise<string>((resolve, reject) => {
+      const s = connect(pj.address.port, pj.address.host);
+      s.once('data', (d) => (resolve(d.toString()), s.destroy()));
+      s.once('error', reject);
+    });
+    expect(greeting).toBe('PJLINK 0\r');
+    const lg = await run(['lg-serial']);
+    expect(existsSync(lg.address.path)).toBe(true);
+    for (const { p } of [pj, lg]) {
+      const exited = new Promise((r) => p.once('exit', r));
+      p.kill('SIGTERM');
+      await exited;
+    }
+    expect(existsSync(lg.address.path)).toBe(false); // socat was stopped with it
+  }, 40_000);
+});
