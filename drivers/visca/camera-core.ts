@@ -293,6 +293,23 @@ export abstract class ViscaCameraCore<C extends ViscaCoreConnection = ViscaCoreC
     if (!Number.isInteger(preset) || preset < 0 || preset > 127) throw new DeviceError('invalid_argument', 'preset must be an integer in 0..127');
   }
 
+  /**
+   * Technician console: one raw VISCA packet in hex ("81 09 04 00 FF"); answers the final reply in hex.
+   * It goes through the same queue, sockets and timeouts as every other command, so a console user cannot
+   * wedge the camera; error replies come back as DeviceErrors naming the VISCA error.
+   */
+  async raw(request: string): Promise<string> {
+    const hex = request.replace(/[\s,]|0x/gi, '');
+    if (!/^([0-9a-f]{2}){3,16}$/i.test(hex)) throw new DeviceError('invalid_argument', 'expected 3–16 hex bytes, e.g. 81 09 04 00 FF');
+    const payload = Buffer.from(hex, 'hex');
+    if ((payload[0] & 0xf8) !== 0x80 || payload[payload.length - 1] !== 0xff || payload.subarray(1, -1).includes(0xff))
+      throw new DeviceError('invalid_argument', 'a VISCA packet starts with 8x, ends with FF and has no FF inside');
+    const kind = payload[1] === 0x09 ? 'inquiry' : 'command';
+    const data = await this.request({ kind, payload, what: `raw ${hex}` }, { needsSocket: kind === 'command', releaseOnAck: false });
+    const reply = Buffer.concat([Buffer.from([(this.connection.address + 8) << 4, 0x50]), data, Buffer.from([0xff])]);
+    return [...reply].map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join(' ');
+  }
+
   /** Sends one VISCA command; resolves at its completion. */
   protected async command(cmd: ViscaCommand, what: string): Promise<void> {
     const isTravel = cmd.type === 'absolute' || cmd.type === 'zoom-direct' || (cmd.type === 'preset' && cmd.action === 'recall');

@@ -112,3 +112,21 @@ describe('C5 discovery', () => {
     }
   });
 });
+
+describe('C5 technician raw console', () => {
+  it('console.raw sends a VISCA inquiry and shows the camera reply; only technicians and admins may; it is audited', async () => {
+    const r = await t.api('POST', '/api/v1/devices/dev-visca-ip/commands/console.raw', { request: '81 09 04 00 FF' });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.result.reply).toMatch(/^90 50 0[23] FF$/); // power inquiry: on (02) or standby (03)
+    const bad = await t.api('POST', '/api/v1/devices/dev-visca-ip/commands/console.raw', { request: 'hello' });
+    expect(bad.status).toBe(400);
+    const pj = await t.api('POST', '/api/v1/devices/dev-pjlink/commands/console.raw', { request: '%1POWR ?' });
+    expect(pj.status, JSON.stringify(pj.body)).toBe(200);
+    expect(pj.body.result.reply).toMatch(/%1POWR=[0-3]/);
+    t.box.app.accounts.upsertUser('panel1', 'panel', 'panel-pass-1');
+    const panelToken = await t.login('panel1', 'panel-pass-1');
+    expect((await t.api('POST', '/api/v1/devices/dev-visca-ip/commands/console.raw', { request: '81 09 04 00 FF' }, panelToken)).status).toBe(403);
+    const audit = (await t.api('GET', '/api/v1/audit?limit=1000')).body as any[];
+    expect(audit.find((a) => a.action === 'console.raw' && a.target === 'dev-visca-ip')?.args).toEqual({ request: '81 09 04 00 FF' });
+  });
+});
