@@ -5,6 +5,7 @@
 // Test hooks (dropRepliesNext, dropIncomingNext, failNext, sequenceErrorNext) inject the faults a real
 // network and camera produce, so the driver's recovery paths can be exercised deterministically.
 import dgram from 'node:dgram';
+import { ENQ_NETWORK, encodeNetworkReply } from '../visca/discovery.js';
 import { EventEmitter } from 'node:events';
 import {
   ERROR_LENGTH,
@@ -25,6 +26,10 @@ import { ViscaCameraModel, decodeErrorReply, type ViscaReplySink, type ViscaSimS
 export type { ViscaSimState } from './visca-camera-model.js';
 
 export interface ViscaIpSimulatorOptions {
+  /** Answer Sony ENQ:network discovery on this UDP port (52380 on a real network; 0 = any). */
+  discoveryPort?: number;
+  /** Name the camera gives in discovery answers. */
+  name?: string;
   port?: number; // default 52381; 0 = ephemeral
   host?: string; // default 127.0.0.1
   /** Travel time of absolute moves, zoom direct and preset recall (completion comes after it). Default 200. */
@@ -78,6 +83,9 @@ export class ViscaIpSimulator extends EventEmitter<ViscaIpSimulatorEvents> {
   private readonly random: () => number;
   private readonly ownsModel: boolean;
   private socket: dgram.Socket | null = null;
+  private discovery: dgram.Socket | null = null;
+  private discoveryPort: number | undefined;
+  private readonly name: string;
   private readonly peers = new Map<string, Peer>();
   private dropReplies: { count: number; match: (payload: Buffer) => boolean }[] = [];
   private dropIncoming = 0;
@@ -87,6 +95,8 @@ export class ViscaIpSimulator extends EventEmitter<ViscaIpSimulatorEvents> {
     super();
     this.host = opts.host ?? '127.0.0.1';
     this.port = opts.port ?? 52381;
+    this.discoveryPort = opts.discoveryPort;
+    this.name = opts.name ?? 'CAM-SIM';
     this.lossRate = opts.lossRate ?? 0;
     this.replyLossRate = opts.replyLossRate ?? 0;
     this.random = opts.random ?? Math.random;
@@ -119,6 +129,7 @@ export class ViscaIpSimulator extends EventEmitter<ViscaIpSimulatorEvents> {
     });
     socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));
     this.socket = socket;
+    if (this.discoveryPort !== undefined) await this.startDiscovery(this.discoveryPort);
     this.port = socket.address().port;
     return { host: this.host, port: this.port };
   }
@@ -129,6 +140,30 @@ export class ViscaIpSimulator extends EventEmitter<ViscaIpSimulatorEvents> {
     const socket = this.socket;
     this.socket = null;
     if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
+    const discovery = this.discovery;
+    this.discovery = null;
+    if (discovery) await new Promise<void>((resolve) => discovery.close(() => resolve()));
+  }
+
+  /** The ENQ:network responder's address, once started. */
+  get discoveryAddress(): { host: string; port: number } | null {
+    return this.discovery ? { host: this.host, port: this.discoveryPort! } : null;
+  }
+
+  private async startDiscovery(port: number): Promise<void> {
+    const d = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+    await new Promise<void>((resolve, reject) => {
+      d.once('error', reject);
+      d.bind(port, this.host, () => (d.off('error', reject), resolve()));
+    });
+    d.on('error', () => {});
+    d.on('message', (msg, rinfo) => {
+      if (!msg.equals(ENQ_NETWORK)) return;
+      const reply = encodeNetworkReply({ MAC: '02-00-00-00-00-01', INFO: 'diemcau simulator', MODEL: 'VISCA-SIM', SOFTVERSION: '1.0', IPADR: this.host, MASK: '255.255.255.0', GATEWAY: '0.0.0.0', NAME: this.name, WRITE: 'on' });
+      d.send(reply, rinfo.port, rinfo.address);
+    });
+    this.discovery = d;
+    this.discoveryPort = d.address().port;
   }
 
   get address(): { host: string; port: number } | null {

@@ -90,6 +90,9 @@ describe('C5 discovery', () => {
     const { PjlinkSimulator } = await import('../../drivers/sim/pjlink-sim.js');
     const cam = new OnvifSimulator({ port: 0, host: '127.0.0.1', username: 'admin', password: 'admin', discoveryPort: 0 });
     const proj = new PjlinkSimulator({ port: 0, host: '127.0.0.1', udpPort: 0 });
+    const { ViscaIpSimulator } = await import('../../drivers/sim/visca-ip-sim.js');
+    const sony = new ViscaIpSimulator({ port: 0, host: '127.0.0.1', discoveryPort: 0, name: 'CAM-HOITRUONG' });
+    await sony.start();
     await cam.start();
     const p = await proj.start();
     try {
@@ -98,17 +101,20 @@ describe('C5 discovery', () => {
         timeoutMs: 800,
         onvif: { address: '127.0.0.1', port: cam.discoveryAddress!.port },
         pjlink: { address: '127.0.0.1', port: p.udpPort! },
+        visca: { address: '127.0.0.1', port: sony.discoveryAddress!.port },
       });
       expect(r.status, JSON.stringify(r.body)).toBe(200);
       expect(Date.now() - started).toBeLessThan(3000);
       const found = r.body.result.devices;
       expect(found.find((d: any) => d.driver === 'onvif')?.connection).toMatchObject({ host: '127.0.0.1', port: cam.address!.port });
       expect(found.find((d: any) => d.driver === 'pjlink')?.kind).toBe('display');
+      expect(found.find((d: any) => d.driver === 'visca-ip')).toMatchObject({ name: 'CAM-HOITRUONG', connection: { host: '127.0.0.1', port: 52381 } });
       const audit = (await t.api('GET', '/api/v1/audit?limit=1000')).body as any[];
       expect(audit.some((a) => a.action === 'discovery.scan' && a.result === 'ok')).toBe(true);
     } finally {
       await cam.stop();
       await proj.stop();
+      await sony.stop();
     }
   });
 });
