@@ -78,3 +78,48 @@ export const EXAMPLE_ARGS: Record<string, Record<string, unknown>> = {
 };
 
 export const DEVICE_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** What the device form starts from when adding a device found by discovery (C5); the technician completes it. */
+export interface DeviceDraft {
+  id?: string;
+  name: string;
+  kind: DeviceView['kind'];
+  driver: string;
+  connection: Record<string, unknown>;
+}
+
+/** A device `discovery.scan` found (appliance/discovery.ts). */
+export interface DiscoveredDevice {
+  driver: string;
+  kind: DeviceView['kind'];
+  name: string;
+  connection: Record<string, unknown>;
+}
+
+/** The first free id of the form `<kind>-<n>` (camera-1, display-2, …), a starting point the technician may change. */
+export function suggestDeviceId(kind: string, taken: Iterable<string>): string {
+  const used = new Set(taken);
+  for (let n = 1; ; n++) if (!used.has(`${kind}-${n}`)) return `${kind}-${n}`;
+}
+
+/** An example request for the raw console, in the driver's own protocol. */
+export function consoleExample(driver: string, connection: Record<string, unknown> = {}): string {
+  switch (driver) {
+    case 'visca-ip':
+    case 'visca-tcp':
+    case 'visca-serial':
+      return '81 09 04 00 FF';
+    case 'pjlink':
+      return '%1POWR ?';
+    case 'samsung-mdc':
+      return '11';
+    case 'lg-serial':
+      return 'ka 01 ff';
+    case 'tesira':
+      return `${typeof connection.instance === 'string' && connection.instance ? connection.instance : 'Level1'} get mute ${connection.channel ?? 1}`;
+    case 'shure':
+      return '< GET DEVICE_ID >';
+    default:
+      return '';
+  }
+}
