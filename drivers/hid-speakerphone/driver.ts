@@ -11,7 +11,13 @@
 // within timeoutMs mark the device offline; the driver closes the handle and tries to open it again with back-off
 // (opening enumerates USB, so not too often). After a re-open the LEDs show the mute state the room had.
 import { EventEmitter } from 'node:events';
-import { DeviceError, type DeviceHealth, type DeviceStatus, type Driver, type DriverEvents, type Mute } from '../types.js';
+import { Backoff } from '../core/backoff.js';
+import { CommandQueue } from '../core/command-queue.js';
+import { DeviceState } from '../core/device-state.js';
+import { HealthTracker } from '../core/health.js';
+import { Lifecycle } from '../core/lifecycle.js';
+import { bounded } from '../core/timeout.js';
+import { DeviceError, type DeviceHealth, type Driver, type DriverEvents, type Mute } from '../types.js';
 import {
   DEFAULT_INPUT_LAYOUT,
   DEFAULT_OUTPUT_LAYOUT,
@@ -105,18 +111,14 @@ export class HidSpeakerphoneDriver extends EventEmitter<DriverEvents> implements
 
   private readonly target: HidTarget;
   private readonly opener: HidOpener;
-  private status: DeviceStatus = 'connecting';
-  private lastReplyAt: number | null = null;
-  private errorCount = 0;
-  private lastError: string | null = null;
-  private phone: HidSpeakerphoneState = { mute: false, offHook: false };
+  private readonly lifecycle = new Lifecycle('speakerphone');
+  private readonly tracker = new HealthTracker((s) => this.emit('status', s));
+  private readonly phone = new DeviceState<HidSpeakerphoneState>({ mute: false, offHook: false }, () => this.emit('state', this.state()));
 
   private device: HidDeviceLike | null = null;
-  private writeChain: Promise<unknown> = Promise.resolve();
-  private started = false;
-  private stopped = false;
-  private reopenTimer: NodeJS.Timeout | null = null;
-  private backoffMs: number;
+  /** One report write at a time. */
+  private readonly writes = new CommandQueue();
+  private readonly backoff: Backoff;
 
   constructor(connection: Partial<HidSpeakerphoneConnection>, opts: { hid?: HidOpener } = {}) {
     super();
@@ -132,7 +134,7 @@ export class HidSpeakerphoneDriver extends EventEmitter<DriverEvents> implements
       throw new DeviceError('invalid_argument', `hid-speakerphone layout: ${(err as Error).message}`);
     }
     this.opener = opts.hid ?? nodeHidOpener;
-    this.backoffMs = c.reconnectMinMs;
+    this.backoff = new Backoff(c.reconnectMinMs, c.reconnectMaxMs);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -141,31 +143,27 @@ export class HidSpeakerphoneDriver extends EventEmitter<DriverEvents> implements
 
   /** Opens the device once and sets its LEDs; resolves when that attempt ran, online or not. */
   async start(): Promise<void> {
-    if (this.started) return;
-    this.started = true;
-    this.stopped = false;
-    this.setStatus('connecting');
+    if (!this.lifecycle.start()) return;
+    this.tracker.set('connecting');
     await this.open();
   }
 
   /** Closes the device; a write in progress fails with DeviceError('closed'). */
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.started = false;
-    if (this.reopenTimer) clearTimeout(this.reopenTimer);
-    this.reopenTimer = null;
+    this.lifecycle.stop();
+    this.backoff.cancel();
     const d = this.device;
     this.device = null;
     if (d) await closeQuietly(d);
-    this.setStatus('offline');
+    this.tracker.set('offline');
   }
 
   health(): DeviceHealth {
-    return { status: this.status, lastReplyAt: this.lastReplyAt, errorCount: this.errorCount, lastError: this.lastError };
+    return this.tracker.snapshot();
   }
 
   state(): Record<string, unknown> {
-    return { ...this.phone };
+    return this.phone.copy();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -175,8 +173,8 @@ export class HidSpeakerphoneDriver extends EventEmitter<DriverEvents> implements
   /** Writes the LED output report with the mute LED on or off (and the current off-hook LED). */
   async setMute(on: boolean): Promise<void> {
     if (typeof on !== 'boolean') throw new DeviceError('invalid_argument', 'on must be a boolean');
-    await this.writeLeds({ offHook: this.phone.offHook, mute: on }, `mute LED ${on ? 'on' : 'off'}`);
-    this.patchState({ mute: on });
+    await this.writeLeds({ offHook: this.phone.values.offHook, mute: on }, `mute LED ${on ? 'on' : 'off'}`);
+    this.phone.patch({ mute: on });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -189,7 +187,7 @@ export class HidSpeakerphoneDriver extends EventEmitter<DriverEvents> implements
   }
 
   private async open(): Promise<boolean> {
-    if (this.stopped) return false;
+    if (this.lifecycle.stopped) return false;
     const c = this.connection;
     let device: HidDeviceLike;
     try {
@@ -202,11 +200,11 @@ export class HidSpeakerphoneDriver extends EventEmitter<DriverEvents> implements
         throw err;
       });
     } catch (err) {
-      this.noteError(`cannot open speakerphone ${this.describeTarget()}: ${(err as Error)?.message ?? String(err)}`);
+      this.tracker.noteError(`cannot open speakerphone ${this.describeTarget()}: ${(err as Error)?.message ?? String(err)}`);
       this.goOffline();
       return false;
     }
-    if (this.stopped) {
+    if (this.lifecycle.stopped) {
       await closeQuietly(device);
       return false;
     }
@@ -217,22 +215,23 @@ export class HidSpeakerphoneDriver extends EventEmitter<DriverEvents> implements
       // Jitsi: reset to on-hook + mute off, then OFF_HOOK so the mute button works. After a re-open the mute
       // LED comes back to what the room has.
       await this.write(device, { offHook: false, mute: false }, 'LED reset (on-hook, mute off)');
-      await this.write(device, { offHook: true, mute: this.phone.mute }, 'LED off-hook');
+      await this.write(device, { offHook: true, mute: this.phone.values.mute }, 'LED off-hook');
     } catch (err) {
       if (this.device === device) this.lost(device, (err as Error).message);
       return false;
     }
     if (this.device !== device) return false;
-    this.patchState({ offHook: true });
-    this.backoffMs = c.reconnectMinMs;
-    this.setStatus('online');
+    this.phone.patch({ offHook: true });
+    this.backoff.reset();
+    this.tracker.set('online');
     return true;
   }
 
   private async writeLeds(leds: HookMuteState, what: string): Promise<void> {
-    if (this.stopped || !this.started) throw new DeviceError('closed', this.stopped ? 'The speakerphone driver was stopped' : 'The speakerphone driver is not started');
+    const refusal = this.lifecycle.refusal();
+    if (refusal) throw refusal;
     const device = this.device;
-    if (!device || this.status === 'offline' || this.status === 'connecting') throw this.unreachable();
+    if (!device || this.tracker.status === 'offline' || this.tracker.status === 'connecting') throw this.unreachable();
     try {
       await this.write(device, leds, what);
     } catch (err) {
@@ -247,43 +246,40 @@ export class HidSpeakerphoneDriver extends EventEmitter<DriverEvents> implements
     const report = encodeLedReport(this.output, leds);
     const timeoutMs = this.connection.timeoutMs;
     const run = async () => {
-      if (this.device !== device) throw this.stopped ? new DeviceError('closed', 'The speakerphone driver was stopped') : this.unreachable();
+      if (this.device !== device) throw this.lifecycle.stopped ? this.lifecycle.stoppedError() : this.unreachable();
       try {
         await bounded(Promise.resolve().then(() => device.write([...report])), timeoutMs, () => `the speakerphone did not take the ${what} report within ${timeoutMs} ms`);
       } catch (err) {
         if (err instanceof DeviceError) throw err;
         if (this.device !== device)
-          throw this.stopped
-            ? new DeviceError('closed', 'The speakerphone driver was stopped')
+          throw this.lifecycle.stopped
+            ? this.lifecycle.stoppedError()
             : new DeviceError('unreachable', `the speakerphone went away while writing the ${what} report: ${(err as Error)?.message ?? err}`);
         throw new DeviceError(
           'unreachable',
           `${(err as Error)?.message ?? err} (${what}: ${report.length}-byte report ${hexBytes(report)}; check that connection.output matches the device's LED report)`,
         );
       }
-      this.lastReplyAt = Date.now();
+      this.tracker.noteReply();
     };
-    const p = this.writeChain.then(run, run);
-    this.writeChain = p.catch(() => {});
-    return p;
+    return this.writes.push(run);
   }
 
   private onReport(device: HidDeviceLike, data: Buffer): void {
     if (this.device !== device) return;
-    this.lastReplyAt = Date.now();
+    this.tracker.noteReply();
     let decoded;
     try {
-      decoded = decodeInputReport(this.input, data, { offHook: this.phone.offHook, mute: this.phone.mute });
+      decoded = decodeInputReport(this.input, data, { offHook: this.phone.values.offHook, mute: this.phone.values.mute });
     } catch (err) {
       const why = err instanceof HidDecodeError ? err.message : String(err);
-      this.noteError(`undecodable input report ${hexBytes(data)}: ${why}`);
-      if (this.status === 'online') this.setStatus('degraded');
+      this.tracker.noteBadReply(`undecodable input report ${hexBytes(data)}: ${why}`);
       return;
     }
     if (!decoded) return; // another report (volume keys, vendor data)
-    if (this.status === 'degraded') this.setStatus('online');
+    this.tracker.recover();
     if (decoded.events.length === 0) return;
-    this.patchState({ ...decoded.state });
+    this.phone.patch({ ...decoded.state });
     for (const e of decoded.events) this.emit('button', { button: e.type, mute: decoded.state.mute, offHook: decoded.state.offHook });
     // Answer with the LEDs, as Jitsi's sendReplyReport: a relative device only shows the state it is told.
     this.write(device, decoded.state, 'LED reply').catch((err: DeviceError) => {
@@ -295,52 +291,19 @@ export class HidSpeakerphoneDriver extends EventEmitter<DriverEvents> implements
   private lost(device: HidDeviceLike, why: string): void {
     if (this.device !== device) return;
     this.device = null;
-    this.noteError(`speakerphone ${this.describeTarget()}: ${why}`);
+    this.tracker.noteError(`speakerphone ${this.describeTarget()}: ${why}`);
     void closeQuietly(device);
     this.goOffline();
   }
 
   private goOffline(): void {
-    if (this.stopped) return;
-    this.setStatus('offline');
-    if (this.reopenTimer) return;
-    const delay = this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMs * 2, this.connection.reconnectMaxMs);
-    this.reopenTimer = setTimeout(() => {
-      this.reopenTimer = null;
-      void this.open();
-    }, delay);
-    this.reopenTimer.unref();
+    if (this.lifecycle.stopped) return;
+    this.tracker.set('offline');
+    this.backoff.schedule(() => void this.open());
   }
 
   private unreachable(): DeviceError {
     return new DeviceError('unreachable', `Speakerphone ${this.describeTarget()} is not connected; retrying in the background`);
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Health and state
-  // -------------------------------------------------------------------------------------------
-
-  private setStatus(s: DeviceStatus): void {
-    if (this.status === s) return;
-    this.status = s;
-    this.emit('status', s);
-  }
-
-  private noteError(message: string): void {
-    this.errorCount++;
-    this.lastError = message;
-  }
-
-  private patchState(p: Partial<HidSpeakerphoneState>): void {
-    let changed = false;
-    for (const [k, v] of Object.entries(p)) {
-      if (this.phone[k] !== v) {
-        this.phone[k] = v;
-        changed = true;
-      }
-    }
-    if (changed) this.emit('state', this.state());
   }
 }
 
@@ -357,23 +320,6 @@ async function closeQuietly(d: HidDeviceLike): Promise<void> {
   }
   // node-hid may still emit a late 'error' from its read thread; without a listener that would throw.
   d.on('error', () => {});
-}
-
-function bounded<T>(p: Promise<T>, ms: number, message: () => string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new DeviceError('timeout', message())), ms);
-    timer.unref();
-    p.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
 }
 
 const hex4 = (n: number) => n.toString(16).padStart(4, '0');

@@ -1,4 +1,5 @@
 // The 'hid-speakerphone' driver as the device manager sees it: a connection schema and a constructor.
+import { checkIntegers } from '../core/connection-checks.js';
 import { DeviceError, type DriverFactory } from '../types.js';
 import { HID_SPEAKERPHONE_DEFAULTS, HidSpeakerphoneDriver, type HidOpener, type HidSpeakerphoneConnection } from './driver.js';
 import { DEFAULT_INPUT_LAYOUT, DEFAULT_OUTPUT_LAYOUT } from './codec.js';
@@ -59,10 +60,7 @@ export const hidSpeakerphoneConnectionSchema: Record<string, unknown> = {
 /** `hid` replaces node-hid (tests, or a hot-plug aware opener); the registry uses the default. */
 export function createHidSpeakerphone(connection: Record<string, unknown>, hid?: HidOpener): HidSpeakerphoneDriver {
   const c = connection as Partial<HidSpeakerphoneConnection>;
-  for (const k of ['vendorId', 'productId', 'timeoutMs', 'reconnectMinMs', 'reconnectMaxMs'] as const) {
-    const v = c[k];
-    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0)) throw new DeviceError('invalid_argument', `hid-speakerphone connection.${k} must be a non-negative integer`);
-  }
+  checkIntegers('hid-speakerphone', c, ['vendorId', 'productId', 'timeoutMs', 'reconnectMinMs', 'reconnectMaxMs']);
   if (c.path !== undefined && (typeof c.path !== 'string' || c.path.length === 0)) throw new DeviceError('invalid_argument', 'hid-speakerphone connection.path must be a non-empty string');
   for (const k of ['input', 'output'] as const)
     if (c[k] !== undefined && (typeof c[k] !== 'object' || c[k] === null || Array.isArray(c[k]))) throw new DeviceError('invalid_argument', `hid-speakerphone connection.${k} must be an object`);

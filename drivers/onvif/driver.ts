@@ -20,7 +20,11 @@
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import { createRequire } from 'node:module';
-import { DeviceError, type Camera, type DeviceHealth, type DeviceStatus, type DriverEvents, type PtzPosition, type PtzSpeed, type PtzStop } from '../types.js';
+import { Backoff } from '../core/backoff.js';
+import { DeviceState } from '../core/device-state.js';
+import { HealthTracker } from '../core/health.js';
+import { Lifecycle } from '../core/lifecycle.js';
+import { DeviceError, type Camera, type DeviceHealth, type DriverEvents, type PtzPosition, type PtzSpeed, type PtzStop } from '../types.js';
 
 const require = createRequire(import.meta.url);
 
@@ -181,11 +185,9 @@ export class OnvifDriver extends EventEmitter<DriverEvents> implements Camera, P
   readonly kind = 'camera' as const;
   readonly connection: OnvifConnection;
 
-  private currentStatus: DeviceStatus = 'connecting';
-  private lastReplyAt: number | null = null;
-  private errorCount = 0;
-  private lastError: string | null = null;
-  private camera: OnvifCameraState = { pan: null, tilt: null, zoom: null, moving: null, preset: null };
+  private readonly lifecycle = new Lifecycle('camera');
+  private readonly tracker = new HealthTracker((s) => this.emit('status', s));
+  private readonly camera = new DeviceState<OnvifCameraState>({ pan: null, tilt: null, zoom: null, moving: null, preset: null }, () => this.emit('state', this.state()));
   private info: OnvifDeviceInformation | null = null;
 
   private cam: OnvifCam | null = null;
@@ -193,13 +195,10 @@ export class OnvifDriver extends EventEmitter<DriverEvents> implements Camera, P
   /** The controlled profile has a PTZ configuration (a fixed camera has none: no presets, no GetStatus). */
   private hasPtz = false;
   private agent: http.Agent | null = null;
-  private started = false;
-  private stopped = false;
   private connecting: Promise<boolean> | null = null;
   /** Set when the camera refused our credentials or clock: commands fail with it until a reconnect works. */
   private rejection: DeviceError | null = null;
-  private backoffMs: number;
-  private reconnectTimer: NodeJS.Timeout | null = null;
+  private readonly backoff: Backoff;
   private keepaliveTimer: NodeJS.Timeout | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private pollUntil = 0;
@@ -213,7 +212,7 @@ export class OnvifDriver extends EventEmitter<DriverEvents> implements Camera, P
   constructor(connection: Partial<OnvifConnection> & { host: string }) {
     super();
     this.connection = { ...ONVIF_DEFAULTS, ...connection };
-    this.backoffMs = this.connection.reconnectMinMs;
+    this.backoff = new Backoff(this.connection.reconnectMinMs, this.connection.reconnectMaxMs);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -222,36 +221,34 @@ export class OnvifDriver extends EventEmitter<DriverEvents> implements Camera, P
 
   /** Connects; resolves once that first attempt ran, online or not. */
   async start(): Promise<void> {
-    if (this.started) return;
-    this.started = true;
-    this.stopped = false;
+    if (!this.lifecycle.start()) return;
     this.agent = new http.Agent({ keepAlive: false });
-    this.setStatus('connecting');
+    this.tracker.set('connecting');
     await this.reconnect();
   }
 
   /** Stops timers and closes every connection; pending commands fail with DeviceError('closed'). */
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.started = false;
-    for (const t of [this.reconnectTimer, this.keepaliveTimer, this.pollTimer]) if (t) clearTimeout(t);
-    this.reconnectTimer = this.keepaliveTimer = this.pollTimer = null;
-    const closed = new DeviceError('closed', 'The camera driver was stopped');
+    this.lifecycle.stop();
+    this.backoff.cancel();
+    for (const t of [this.keepaliveTimer, this.pollTimer]) if (t) clearTimeout(t);
+    this.keepaliveTimer = this.pollTimer = null;
+    const closed = this.lifecycle.stoppedError();
     for (const fail of [...this.pending]) fail(closed);
     this.pending.clear();
     for (const job of this.motionQueue) job.superseded = true;
     this.agent?.destroy(); // requests in flight end now instead of at their timeout
     this.agent = null;
     this.cam = null;
-    this.setStatus('offline');
+    this.tracker.set('offline');
   }
 
   health(): DeviceHealth {
-    return { status: this.currentStatus, lastReplyAt: this.lastReplyAt, errorCount: this.errorCount, lastError: this.lastError };
+    return this.tracker.snapshot();
   }
 
   state(): Record<string, unknown> {
-    return { ...this.camera };
+    return this.camera.copy();
   }
 
   /** GetDeviceInformation as read at connect (null before the first connect). */
@@ -286,7 +283,7 @@ export class OnvifDriver extends EventEmitter<DriverEvents> implements Camera, P
       true,
     );
     if (!sent) return;
-    this.patchState({ preset: null, moving: true });
+    this.camera.patch({ preset: null, moving: true });
     this.startPolling();
   }
 
@@ -306,7 +303,7 @@ export class OnvifDriver extends EventEmitter<DriverEvents> implements Camera, P
     if (!isUnit(zoom, 0, 1)) throw new DeviceError('invalid_argument', 'zoom must be a number in [0, 1]');
     const token = this.tokenXml;
     await this.motion('AbsoluteMove', (cam) => cam.absoluteMove({ profileToken: token, x: round(position.pan), y: round(position.tilt), zoom: round(zoom) }));
-    this.patchState({ preset: null, moving: true });
+    this.camera.patch({ preset: null, moving: true });
     this.startPolling();
   }
 
@@ -315,7 +312,7 @@ export class OnvifDriver extends EventEmitter<DriverEvents> implements Camera, P
     if (!isUnit(dx, -1, 1) || !isUnit(dy, -1, 1) || !isUnit(dz, -1, 1)) throw new DeviceError('invalid_argument', 'dx, dy and dz must be numbers in [-1, 1]');
     const token = this.tokenXml;
     await this.motion('RelativeMove', (cam) => cam.relativeMove({ profileToken: token, x: round(dx), y: round(dy), zoom: round(dz) }));
-    this.patchState({ preset: null, moving: true });
+    this.camera.patch({ preset: null, moving: true });
     this.startPolling();
   }
 
@@ -337,7 +334,7 @@ export class OnvifDriver extends EventEmitter<DriverEvents> implements Camera, P
       if (err instanceof DeviceError && err.code === 'rejected' && /token|preset/i.test(err.message)) this.presetTokens.delete(preset);
       throw err;
     }
-    this.patchState({ preset, moving: true });
+    this.camera.patch({ preset, moving: true });
     this.startPolling();
   }
 
@@ -364,7 +361,7 @@ export class OnvifDriver extends EventEmitter<DriverEvents> implements Camera, P
     }
     const token = findText(reply, 'presetToken') ?? existing;
     if (token === undefined) {
-      this.noteError(`SetPreset ${preset}: no PresetToken in the reply`);
+      this.tracker.noteError(`SetPreset ${preset}: no PresetToken in the reply`);
       throw new DeviceError('bad_reply', `Camera stored preset ${preset} but did not say under which token`);
     }
     this.presetTokens.set(preset, token);
@@ -392,7 +389,7 @@ export class OnvifDriver extends EventEmitter<DriverEvents> implements Camera, P
       moveStatus,
       utcTime: s?.utcTime instanceof Date ? s.utcTime : null,
     };
-    this.patchState({ pan: status.pan, tilt: status.tilt, zoom: status.zoom, moving: status.moving });
+    this.camera.patch({ pan: status.pan, tilt: status.tilt, zoom: status.zoom, moving: status.moving });
     return status;
   }
 
@@ -447,7 +444,7 @@ export class OnvifDriver extends EventEmitter<DriverEvents> implements Camera, P
     try {
       url = new URL(uri);
     } catch {
-      this.noteBadReply(`${what}: no usable URI (${uri || 'empty'})`);
+      this.tracker.noteBadReply(`unusable reply: ${what}: no usable URI (${uri || 'empty'})`);
       throw new DeviceError('bad_reply', `Camera answered ${what} without a usable URI (${uri || 'empty'})`);
     }
     if (this.connection.preserveAddress && url.hostname !== this.connection.host && url.hostname !== `[${this.connection.host}]`) {
@@ -467,11 +464,12 @@ export class OnvifDriver extends EventEmitter<DriverEvents> implements Camera, P
     const run = async (): Promise<T | false> => {
       this.motionQueue.splice(this.motionQueue.indexOf(job), 1);
       if (job.superseded) {
-        if (this.stopped) throw new DeviceError('closed', 'The camera driver was stopped');
+        if (this.lifecycle.stopped) throw this.lifecycle.stoppedError();
         return false;
       }
       return this.call(what, fn);
     };
+    // Chained, not queued: a job starts a tick later at the earliest, so moves issued together coalesce.
     const p = this.motionTail.then(run, run);
     this.motionTail = p.catch(() => {});
     return p;
@@ -479,20 +477,21 @@ export class OnvifDriver extends EventEmitter<DriverEvents> implements Camera, P
 
   /** One operation on the connected camera, bounded, with the clock re-sync retry; errors become DeviceErrors. */
   private async call<T>(what: string, fn: (cam: OnvifCam) => Promise<T>): Promise<T> {
-    if (this.stopped || !this.started) throw new DeviceError('closed', this.stopped ? 'The camera driver was stopped' : 'The camera driver is not started');
+    const refusal = this.lifecycle.refusal();
+    if (refusal) throw refusal;
     const cam = this.cam;
-    if (!cam || this.currentStatus === 'offline') throw this.rejection ?? this.unreachable();
+    if (!cam || this.tracker.status === 'offline') throw this.rejection ?? this.unreachable();
     try {
       const r = await this.withClockRetry(cam, what, () => fn(cam), this.connection.timeoutMs);
-      this.noteGoodReply();
+      this.tracker.recover();
       return r;
     } catch (err) {
       const e = this.toDeviceError(err, what);
       if (e.code === 'closed') throw e;
-      this.noteError(e.message);
+      this.tracker.noteError(e.message);
       if (this.cam === cam) {
         if (e.code === 'timeout' || e.code === 'unreachable') this.goOffline();
-        else if (e.code === 'bad_reply') this.degrade();
+        else if (e.code === 'bad_reply') this.tracker.degrade();
         else if (authRejections.has(e)) {
           // Credentials changed on the camera, or its clock cannot be followed: nothing works until that is fixed.
           this.rejection = e;
@@ -629,12 +628,12 @@ export class OnvifDriver extends EventEmitter<DriverEvents> implements Camera, P
       this.connecting = this.attempt().finally(() => (this.connecting = null));
     }
     const ok = await this.connecting;
-    if (!ok && !this.stopped) this.scheduleReconnect();
+    if (!ok && !this.lifecycle.stopped) this.scheduleReconnect();
     return ok;
   }
 
   private async attempt(): Promise<boolean> {
-    if (this.stopped || !this.agent) return false;
+    if (this.lifecycle.stopped || !this.agent) return false;
     const c = this.connection;
     const cam = new Cam({
       hostname: c.host,
@@ -646,24 +645,24 @@ export class OnvifDriver extends EventEmitter<DriverEvents> implements Camera, P
       preserveAddress: c.preserveAddress,
       agent: this.agent,
     });
-    cam.on('rawResponse', () => (this.lastReplyAt = Date.now()));
+    cam.on('rawResponse', () => this.tracker.noteReply());
     try {
       // connect() is several requests in a row (four with Digest doubling each): bound it as a whole too.
       await this.withClockRetry(cam, 'connect', () => this.connectCam(cam), 4 * c.timeoutMs);
-      if (this.stopped) return false;
+      if (this.lifecycle.stopped) return false;
       this.cam = cam;
       this.rejection = null;
-      this.backoffMs = c.reconnectMinMs;
-      this.setStatus('online');
+      this.backoff.reset();
+      this.tracker.set('online');
       await Promise.allSettled([this.readDeviceInformation(), ...(this.hasPtz ? [this.readPresets(), this.status()] : [])]);
       this.scheduleKeepalive();
-      return this.currentStatus !== 'offline';
+      return this.tracker.status !== 'offline';
     } catch (err) {
-      if (this.stopped) return false;
+      if (this.lifecycle.stopped) return false;
       const e = this.toDeviceError(err, 'connect');
-      this.noteError(e.message);
+      this.tracker.noteError(e.message);
       this.rejection = e.code === 'rejected' ? e : null;
-      this.setStatus('offline');
+      this.tracker.set('offline');
       return false;
     }
   }
@@ -733,33 +732,27 @@ export class OnvifDriver extends EventEmitter<DriverEvents> implements Camera, P
   }
 
   private goOffline(authProblem = false): void {
-    if (this.stopped) return;
+    if (this.lifecycle.stopped) return;
     this.cam = null;
     this.stopPolling();
     if (this.keepaliveTimer) clearTimeout(this.keepaliveTimer);
     this.keepaliveTimer = null;
-    this.setStatus('offline');
+    this.tracker.set('offline');
     if (!this.connecting) this.scheduleReconnect(authProblem);
   }
 
   private scheduleReconnect(authProblem = this.rejection !== null): void {
-    if (this.stopped || this.reconnectTimer) return;
+    if (this.lifecycle.stopped) return;
     // Refused credentials: retry slowly (many cameras lock the account after a few failures).
-    const wait = authProblem ? this.connection.reconnectMaxMs : this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMs * 2, this.connection.reconnectMaxMs);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = null;
-      void this.reconnect();
-    }, wait);
-    this.reconnectTimer.unref();
+    this.backoff.schedule(() => void this.reconnect(), authProblem ? this.connection.reconnectMaxMs : undefined);
   }
 
   private scheduleKeepalive(): void {
-    if (this.stopped || !this.connection.keepaliveMs || this.keepaliveTimer) return;
+    if (this.lifecycle.stopped || !this.connection.keepaliveMs || this.keepaliveTimer) return;
     this.keepaliveTimer = setTimeout(async () => {
       this.keepaliveTimer = null;
       const cam = this.cam;
-      if (!cam || this.currentStatus === 'offline') return;
+      if (!cam || this.tracker.status === 'offline') return;
       try {
         const time = await this.call('GetSystemDateAndTime', (c) => c.getSystemDateAndTime());
         // Follow a camera clock that drifted or jumped (NTP after boot), before it starts refusing requests.
@@ -775,19 +768,19 @@ export class OnvifDriver extends EventEmitter<DriverEvents> implements Camera, P
 
   /** GetStatus every statusPollMs while the camera moves (bounded), so state() follows it. */
   private startPolling(): void {
-    if (!this.connection.statusPollMs || this.stopped) return;
+    if (!this.connection.statusPollMs || this.lifecycle.stopped) return;
     this.pollUntil = performance.now() + this.connection.moveTimeoutMs + 5000;
     if (this.pollTimer) return;
     const tick = async () => {
       this.pollTimer = null;
-      if (this.stopped || !this.cam) return;
+      if (this.lifecycle.stopped || !this.cam) return;
       let moving = true;
       try {
         moving = (await this.status()).moving;
       } catch {
         return; // offline or refused: no point polling
       }
-      if (moving && performance.now() < this.pollUntil && !this.stopped && !this.pollTimer) {
+      if (moving && performance.now() < this.pollUntil && !this.lifecycle.stopped && !this.pollTimer) {
         this.pollTimer = setTimeout(() => void tick(), this.connection.statusPollMs);
         this.pollTimer.unref();
       }
@@ -799,45 +792,6 @@ export class OnvifDriver extends EventEmitter<DriverEvents> implements Camera, P
   private stopPolling(): void {
     if (this.pollTimer) clearTimeout(this.pollTimer);
     this.pollTimer = null;
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Health and state
-  // -------------------------------------------------------------------------------------------
-
-  private setStatus(s: DeviceStatus): void {
-    if (this.currentStatus === s) return;
-    this.currentStatus = s;
-    this.emit('status', s);
-  }
-
-  private noteError(message: string): void {
-    this.errorCount++;
-    this.lastError = message;
-  }
-
-  private noteBadReply(message: string): void {
-    this.noteError(`unusable reply: ${message}`);
-    this.degrade();
-  }
-
-  private degrade(): void {
-    if (this.currentStatus === 'online') this.setStatus('degraded');
-  }
-
-  private noteGoodReply(): void {
-    if (this.currentStatus === 'degraded') this.setStatus('online');
-  }
-
-  private patchState(p: Partial<OnvifCameraState>): void {
-    let changed = false;
-    for (const [k, v] of Object.entries(p)) {
-      if (this.camera[k] !== v) {
-        this.camera[k] = v;
-        changed = true;
-      }
-    }
-    if (changed) this.emit('state', this.state());
   }
 }
 

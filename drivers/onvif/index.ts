@@ -1,4 +1,6 @@
 // The 'onvif' driver as the device manager sees it: a connection schema and a constructor.
+import { requireString } from '../core/connection-checks.js';
+import { hostSetting, integerSetting as int, reconnectSettings } from '../core/connection-schema.js';
 import { DeviceError, type DriverFactory } from '../types.js';
 import { ONVIF_DEFAULTS, OnvifDriver, type OnvifConnection } from './driver.js';
 
@@ -14,7 +16,6 @@ export {
 export { discoverOnvif, WS_DISCOVERY_ADDRESS, WS_DISCOVERY_PORT, type OnvifDiscoveryOptions, type DiscoveredOnvifDevice } from './discovery.js';
 
 const d = ONVIF_DEFAULTS;
-const int = (minimum: number, maximum: number, def: number, description: string) => ({ type: 'integer', minimum, maximum, default: def, description });
 const bool = (def: boolean, description: string) => ({ type: 'boolean', default: def, description });
 
 export const onvifConnectionSchema: Record<string, unknown> = {
@@ -22,7 +23,7 @@ export const onvifConnectionSchema: Record<string, unknown> = {
   required: ['host'],
   additionalProperties: false,
   properties: {
-    host: { type: 'string', minLength: 1, maxLength: 253, description: 'Camera IP address or host name' },
+    host: hostSetting('Camera IP address or host name'),
     port: int(1, 65535, d.port, 'HTTP port of the ONVIF device service (not the RTSP port 554)'),
     username: { type: 'string', maxLength: 64, default: d.username, description: 'ONVIF user (often separate from the web user)' },
     password: { type: 'string', maxLength: 128, default: d.password, description: 'ONVIF password', writeOnly: true },
@@ -33,8 +34,7 @@ export const onvifConnectionSchema: Record<string, unknown> = {
     moveTimeoutMs: int(100, 120_000, d.moveTimeoutMs, 'ContinuousMove <Timeout>: the camera stops by itself unless move is sent again'),
     keepaliveMs: int(0, 600_000, d.keepaliveMs, 'Liveness check while idle (GetSystemDateAndTime); 0 = off'),
     statusPollMs: int(0, 10_000, d.statusPollMs, 'GetStatus polling while the camera moves; 0 = off'),
-    reconnectMinMs: int(10, 60_000, d.reconnectMinMs, 'First reconnect delay when offline (doubles)'),
-    reconnectMaxMs: int(10, 600_000, d.reconnectMaxMs, 'Longest reconnect delay (also the delay after refused credentials)'),
+    ...reconnectSettings(d, ' (also the delay after refused credentials)'),
     profileToken: { type: 'string', maxLength: 64, default: d.profileToken, description: 'Media profile to control; empty = the first one' },
   },
 };
@@ -49,7 +49,7 @@ export const onvifFactory: DriverFactory = {
   connectionSchema: onvifConnectionSchema,
   create(connection) {
     const c = connection as Partial<OnvifConnection>;
-    if (typeof c.host !== 'string' || c.host.length === 0) throw new DeviceError('invalid_argument', 'onvif needs connection.host');
+    const host = requireString('onvif', c, 'host');
     for (const [k, v] of Object.entries(c)) {
       if (k === 'host') continue;
       if ((INTEGER_KEYS as readonly string[]).includes(k)) {
@@ -60,6 +60,6 @@ export const onvifFactory: DriverFactory = {
         if (typeof v !== 'boolean') throw new DeviceError('invalid_argument', `onvif connection.${k} must be a boolean`);
       } else throw new DeviceError('invalid_argument', `onvif connection.${k} is not a known setting`);
     }
-    return new OnvifDriver({ ...c, host: c.host });
+    return new OnvifDriver({ ...c, host });
   },
 };

@@ -14,7 +14,13 @@
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
-import { DeviceError, type DeviceHealth, type DeviceStatus, type Driver, type DriverEvents, type Input, type Mute, type Power, type RawConsole, type Volume } from '../types.js';
+import { CommandQueue } from '../core/command-queue.js';
+import { DeviceState, sameJson } from '../core/device-state.js';
+import { HealthTracker } from '../core/health.js';
+import { Lifecycle } from '../core/lifecycle.js';
+import { Mailbox } from '../core/mailbox.js';
+import { ProbeLoop } from '../core/probe-loop.js';
+import { DeviceError, type DeviceHealth, type Driver, type DriverEvents, type Input, type Mute, type Power, type RawConsole, type Volume } from '../types.js';
 import {
   ERROR_MEANINGS,
   PJLINK_PORT,
@@ -96,55 +102,33 @@ class PjlinkAuthError extends DeviceError {
   }
 }
 
-interface Job {
-  probe: boolean;
-  run(): Promise<unknown>;
-  resolve(v: unknown): void;
-  reject(e: unknown): void;
-}
-
 /** One TCP connection to the projector, read line by line. */
 class Session {
   readonly splitter = new PjlinkLineSplitter();
-  private readonly inbox: string[] = [];
-  private wake: (() => void) | null = null;
-  closed = false;
+  private readonly lines = new Mailbox<string>();
   /** MD5 digest to put in front of the first command line of this connection (authenticated sessions). */
   digest: string | null = null;
   idleTimer: NodeJS.Timeout | null = null;
 
   constructor(readonly socket: net.Socket) {
     socket.on('data', (chunk) => {
-      this.inbox.push(...this.splitter.push(chunk));
-      this.wake?.();
+      for (const line of this.splitter.push(chunk)) this.lines.push(line);
     });
     socket.on('error', () => {}); // 'close' follows
     socket.on('close', () => {
-      this.closed = true;
       if (this.idleTimer) clearTimeout(this.idleTimer);
-      this.wake?.();
+      this.lines.end();
     });
+  }
+
+  /** The projector hung up, or we did. */
+  get closed(): boolean {
+    return this.lines.isEnded;
   }
 
   /** The next line, 'closed' once the projector hung up and nothing is left, or 'timeout'. */
   next(timeoutMs: number): Promise<string | 'timeout' | 'closed'> {
-    const ready = this.inbox.shift();
-    if (ready !== undefined) return Promise.resolve(ready);
-    if (this.closed) return Promise.resolve('closed');
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = null;
-        resolve('timeout');
-      }, Math.max(0, timeoutMs));
-      timer.unref();
-      this.wake = () => {
-        const line = this.inbox.shift();
-        if (line === undefined && !this.closed) return; // woken for nothing (an empty chunk)
-        clearTimeout(timer);
-        this.wake = null;
-        resolve(line ?? 'closed');
-      };
-    });
+    return this.lines.next(timeoutMs);
   }
 
   write(text: string): void {
@@ -153,7 +137,7 @@ class Session {
 
   destroy(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.closed = true;
+    this.lines.end();
     this.socket.destroy();
   }
 }
@@ -165,38 +149,24 @@ export class PjlinkDriver extends EventEmitter<DriverEvents> implements Driver, 
   readonly kind = 'display' as const;
   readonly connection: PjlinkConnection;
 
-  private status: DeviceStatus = 'connecting';
-  private lastReplyAt: number | null = null;
-  private errorCount = 0;
-  private lastError: string | null = null;
-  private display: PjlinkDisplayState = {
-    power: null,
-    powerState: null,
-    input: null,
-    mute: null,
-    videoMute: null,
-    volume: null,
-    errors: null,
-    lamps: null,
-    name: null,
-    pjlinkClass: null,
-  };
+  private readonly lifecycle = new Lifecycle('projector');
+  private readonly tracker = new HealthTracker((s) => this.emit('status', s));
+  private readonly display = new DeviceState<PjlinkDisplayState>(
+    { power: null, powerState: null, input: null, mute: null, videoMute: null, volume: null, errors: null, lamps: null, name: null, pjlinkClass: null },
+    () => this.emit('state', this.state()),
+    sameJson,
+  );
   /** Where the driver believes the SVOL position is (0..volumeSteps), or null before the first calibration. */
   private volumeStep: number | null = null;
 
   private session: Session | null = null;
-  private queue: Job[] = [];
-  private current: Job | null = null;
-  private pumping = false;
-  private started = false;
-  private stopped = false;
-  private probeTimer: NodeJS.Timeout | null = null;
-  private backoffMs: number;
+  private readonly queue = new CommandQueue({ admit: (probe) => this.lifecycle.refusal() ?? (this.tracker.status === 'offline' && !probe ? this.unreachable() : null) });
+  private readonly probes: ProbeLoop;
 
   constructor(connection: Partial<PjlinkConnection> & { host: string }) {
     super();
     this.connection = { ...PJLINK_DEFAULTS, ...connection };
-    this.backoffMs = this.connection.reconnectMinMs;
+    this.probes = new ProbeLoop({ lifecycle: this.lifecycle, tracker: this.tracker, queue: this.queue, delays: this.connection, probe: () => this.probe(query(1, 'CLSS')), refresh: () => this.refreshState(), unreachable: () => this.unreachable() });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -205,11 +175,9 @@ export class PjlinkDriver extends EventEmitter<DriverEvents> implements Driver, 
 
   /** Connects, reads the projector's class, then its state; resolves once that first attempt ran, online or not. */
   async start(): Promise<void> {
-    if (this.started) return;
-    this.started = true;
-    this.stopped = false;
-    this.setStatus('connecting');
-    const online = await this.enqueue(() => this.probe(query(1, 'CLSS')), true).catch(() => false);
+    if (!this.lifecycle.start()) return;
+    this.tracker.set('connecting');
+    const online = await this.probes.run();
     if (online) {
       await this.refreshState().catch(() => {});
       await this.refreshName().catch(() => {});
@@ -217,25 +185,20 @@ export class PjlinkDriver extends EventEmitter<DriverEvents> implements Driver, 
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.started = false;
-    if (this.probeTimer) clearTimeout(this.probeTimer);
-    this.probeTimer = null;
-    const closed = new DeviceError('closed', 'The projector driver was stopped');
-    const jobs = [...this.queue, ...(this.current ? [this.current] : [])];
-    this.queue = [];
-    for (const j of jobs) j.reject(closed);
+    this.lifecycle.stop();
+    this.probes.cancel();
+    this.queue.fail(this.lifecycle.stoppedError(), { running: true });
     this.session?.destroy();
     this.session = null;
-    this.setStatus('offline');
+    this.tracker.set('offline');
   }
 
   health(): DeviceHealth {
-    return { status: this.status, lastReplyAt: this.lastReplyAt, errorCount: this.errorCount, lastError: this.lastError };
+    return this.tracker.snapshot();
   }
 
   state(): Record<string, unknown> {
-    return { ...this.display };
+    return this.display.copy();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -245,7 +208,7 @@ export class PjlinkDriver extends EventEmitter<DriverEvents> implements Driver, 
   async power(on: boolean): Promise<void> {
     if (typeof on !== 'boolean') throw new DeviceError('invalid_argument', 'on must be a boolean');
     await this.command({ cls: 1, body: 'POWR', param: on ? '1' : '0' }, on ? 'power on' : 'standby');
-    this.patchState({ power: on });
+    this.display.patch({ power: on });
     // The projector now warms up or cools down; read which (best effort).
     await this.refreshPower().catch(() => {});
   }
@@ -257,9 +220,9 @@ export class PjlinkDriver extends EventEmitter<DriverEvents> implements Driver, 
     if (code === null)
       throw new DeviceError('invalid_argument', `Unknown PJLink input "${source}": use hdmiN, rgbN, videoN, storageN or networkN (N 1..9), or map it in connection.inputs`);
     const cls: PjlinkClass = isClass1Input(code) ? 1 : 2;
-    if (cls === 2 && this.display.pjlinkClass === 1) throw new DeviceError('not_supported', `Input ${code} needs PJLink class 2; this projector is class 1`);
+    if (cls === 2 && this.display.values.pjlinkClass === 1) throw new DeviceError('not_supported', `Input ${code} needs PJLink class 2; this projector is class 1`);
     await this.command({ cls, body: 'INPT', param: code }, `input ${source}`);
-    this.patchState({ input: inputToSource(code, this.connection.inputs) });
+    this.display.patch({ input: inputToSource(code, this.connection.inputs) });
   }
 
   /** AVMT 21/20 (audio) or 31/30 (audio and video), per connection.muteMode. */
@@ -267,7 +230,7 @@ export class PjlinkDriver extends EventEmitter<DriverEvents> implements Driver, 
     if (typeof on !== 'boolean') throw new DeviceError('invalid_argument', 'on must be a boolean');
     const av = this.connection.muteMode === 'audio-video';
     await this.command({ cls: 1, body: 'AVMT', param: `${av ? 3 : 2}${on ? 1 : 0}` }, on ? 'mute' : 'unmute');
-    this.patchState(av ? { mute: on, videoMute: on } : { mute: on });
+    this.display.patch(av ? { mute: on, videoMute: on } : { mute: on });
   }
 
   /**
@@ -277,10 +240,10 @@ export class PjlinkDriver extends EventEmitter<DriverEvents> implements Driver, 
    */
   async setVolume(level: number): Promise<void> {
     if (!Number.isInteger(level) || level < 0 || level > 100) throw new DeviceError('invalid_argument', 'level must be an integer in 0..100');
-    if (this.display.pjlinkClass === 1) throw new DeviceError('not_supported', 'Volume needs PJLink class 2 (SVOL); this projector is class 1');
+    if (this.display.values.pjlinkClass === 1) throw new DeviceError('not_supported', 'Volume needs PJLink class 2 (SVOL); this projector is class 1');
     const steps = this.connection.volumeSteps;
     const target = Math.round((level / 100) * steps);
-    await this.enqueue(async () => {
+    await this.queue.push(async () => {
       const step = async (up: boolean): Promise<'ok' | 'limit'> => {
         const r = await this.exchange({ cls: 2, body: 'SVOL', param: up ? '1' : '0' });
         if (r.kind !== 'error') return 'ok';
@@ -300,7 +263,7 @@ export class PjlinkDriver extends EventEmitter<DriverEvents> implements Driver, 
         this.volumeStep += up ? 1 : -1;
       }
     });
-    this.patchState({ volume: Math.round((this.volumeStep! * 100) / steps) });
+    this.display.patch({ volume: Math.round((this.volumeStep! * 100) / steps) });
   }
 
   /**
@@ -314,7 +277,7 @@ export class PjlinkDriver extends EventEmitter<DriverEvents> implements Driver, 
     } catch (err) {
       throw new DeviceError('invalid_argument', `Not a PJLink command line (e.g. "%1POWR ?"): ${(err as Error).message}`);
     }
-    const r = await this.enqueue(() => this.exchange(cmd));
+    const r = await this.queue.push(() => this.exchange(cmd));
     if (r.kind === 'error' && r.error === 'ERRA') throw this.authError(describeCmd(cmd));
     return `%${r.cls}${r.body}=${r.kind === 'ok' ? 'OK' : r.kind === 'error' ? r.error : r.value}`;
   }
@@ -324,30 +287,30 @@ export class PjlinkDriver extends EventEmitter<DriverEvents> implements Driver, 
     const power = await this.refreshPower();
     if (power === 'on') {
       const inpt = await this.command(query(1, 'INPT'), 'input query');
-      if (inpt.kind === 'value') this.patchState({ input: inputToSource(inpt.value, this.connection.inputs) });
+      if (inpt.kind === 'value') this.display.patch({ input: inputToSource(inpt.value, this.connection.inputs) });
       const avmt = await this.command(query(1, 'AVMT'), 'mute query');
       if (avmt.kind === 'value') {
         const m = this.parse(() => parseAvMute(avmt.value), 'AVMT');
-        this.patchState({ mute: m.audio, videoMute: m.video });
+        this.display.patch({ mute: m.audio, videoMute: m.video });
       }
     }
     const erst = await this.command(query(1, 'ERST'), 'error status query');
-    if (erst.kind === 'value') this.patchState({ errors: this.parse(() => parseErrorStatus(erst.value), 'ERST') });
+    if (erst.kind === 'value') this.display.patch({ errors: this.parse(() => parseErrorStatus(erst.value), 'ERST') });
     const lamp = await this.command(query(1, 'LAMP'), 'lamp query');
-    if (lamp.kind === 'value') this.patchState({ lamps: this.parse(() => parseLamps(lamp.value), 'LAMP') });
+    if (lamp.kind === 'value') this.display.patch({ lamps: this.parse(() => parseLamps(lamp.value), 'LAMP') });
   }
 
   private async refreshPower(): Promise<PowerStatus> {
     const r = await this.command(query(1, 'POWR'), 'power query');
     if (r.kind !== 'value') throw this.badReply('power query', `expected 0..3, got ${r.kind}`);
     const powerState = this.parse(() => parsePowerStatus(r.value), 'POWR');
-    this.patchState({ powerState, power: powerState === 'on' || powerState === 'warm-up' });
+    this.display.patch({ powerState, power: powerState === 'on' || powerState === 'warm-up' });
     return powerState;
   }
 
   private async refreshName(): Promise<void> {
     const r = await this.command(query(1, 'NAME'), 'name query');
-    if (r.kind === 'value') this.patchState({ name: r.value });
+    if (r.kind === 'value') this.display.patch({ name: r.value });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -356,7 +319,7 @@ export class PjlinkDriver extends EventEmitter<DriverEvents> implements Driver, 
 
   /** One queued command; an error answer becomes a DeviceError. */
   private async command(cmd: PjlinkCommand, what: string): Promise<PjlinkResponse> {
-    const r = await this.enqueue(() => this.exchange(cmd));
+    const r = await this.queue.push(() => this.exchange(cmd));
     if (r.kind === 'error') throw this.refused(r.error, what);
     return r;
   }
@@ -364,7 +327,7 @@ export class PjlinkDriver extends EventEmitter<DriverEvents> implements Driver, 
   /** An error answer: counted in health() (the projector is there; the status does not change). */
   private refused(code: PjlinkErrorCode, what: string): DeviceError {
     const err = this.errorFor(code, what);
-    if (code !== 'ERRA') this.noteError(err.message); // ERRA was counted with the status change
+    if (code !== 'ERRA') this.tracker.noteError(err.message); // ERRA was counted with the status change
     return err;
   }
 
@@ -373,45 +336,11 @@ export class PjlinkDriver extends EventEmitter<DriverEvents> implements Driver, 
     try {
       const r = await this.exchange(cmd);
       if (r.kind === 'error' && r.error === 'ERRA') throw this.authError(describeCmd(cmd));
-      if (cmd.body === 'CLSS') this.patchState({ pjlinkClass: r.kind === 'value' ? this.parse(() => parseClass(r.value), 'CLSS') : 1 });
-      this.backoffMs = this.connection.reconnectMinMs;
-      this.setStatus('online');
+      if (cmd.body === 'CLSS') this.display.patch({ pjlinkClass: r.kind === 'value' ? this.parse(() => parseClass(r.value), 'CLSS') : 1 });
+      this.tracker.set('online');
       return true;
     } catch {
       return false; // the status was set by the error path
-    }
-  }
-
-  private enqueue<T>(run: () => Promise<T>, probe = false): Promise<T> {
-    if (this.stopped) return Promise.reject(new DeviceError('closed', 'The projector driver was stopped'));
-    if (!this.started) return Promise.reject(new DeviceError('closed', 'The projector driver is not started'));
-    if (this.status === 'offline' && !probe) return Promise.reject(this.unreachable());
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ probe, run, resolve: resolve as (v: unknown) => void, reject });
-      void this.pump();
-    });
-  }
-
-  private async pump(): Promise<void> {
-    if (this.pumping) return;
-    this.pumping = true;
-    try {
-      for (let job = this.queue.shift(); job; job = this.queue.shift()) {
-        if (this.status === 'offline' && !job.probe) {
-          job.reject(this.unreachable());
-          continue;
-        }
-        this.current = job;
-        try {
-          job.resolve(await job.run());
-        } catch (err) {
-          job.reject(err);
-        } finally {
-          this.current = null;
-        }
-      }
-    } finally {
-      this.pumping = false;
     }
   }
 
@@ -422,18 +351,18 @@ export class PjlinkDriver extends EventEmitter<DriverEvents> implements Driver, 
   private async exchange(cmd: PjlinkCommand): Promise<PjlinkResponse> {
     try {
       const r = await this.exchangeOnce(cmd);
-      this.lastReplyAt = Date.now();
+      this.tracker.noteReply();
       if (r.kind === 'error' && r.error === 'ERRA') this.noteAuthFailure(`PJLINK ERRA to ${describeCmd(cmd)}`);
-      else if (this.status === 'degraded' || this.status === 'connecting') this.setStatus('online');
+      else if (this.tracker.status === 'degraded' || this.tracker.status === 'connecting') this.tracker.set('online');
       return r;
     } catch (err) {
-      if (this.stopped) throw new DeviceError('closed', 'The projector driver was stopped');
+      if (this.lifecycle.stopped) throw this.lifecycle.stoppedError();
       if (err instanceof PjlinkAuthError) this.noteAuthFailure(err.message);
-      else if (err instanceof DeviceError && err.code === 'bad_reply') this.noteBadReply(err.message);
+      else if (err instanceof DeviceError && err.code === 'bad_reply') this.tracker.noteBadReply(err.message);
       else if (err instanceof DeviceError && (err.code === 'timeout' || err.code === 'unreachable')) {
-        this.noteError(err.message);
-        this.goOffline();
-      } else this.noteError((err as Error).message);
+        this.tracker.noteError(err.message);
+        this.probes.goOffline();
+      } else this.tracker.noteError((err as Error).message);
       throw err;
     }
   }
@@ -453,9 +382,9 @@ export class PjlinkDriver extends EventEmitter<DriverEvents> implements Driver, 
           if (err instanceof DeviceError && attempt > 0) throw new DeviceError(err.code, `Connection lost during ${what} and reconnecting failed: ${err.message}`);
           throw err;
         }
-        if (this.stopped) {
+        if (this.lifecycle.stopped) {
           s.destroy();
-          throw new DeviceError('closed', 'The projector driver was stopped');
+          throw this.lifecycle.stoppedError();
         }
         this.session = s;
       }
@@ -467,7 +396,7 @@ export class PjlinkDriver extends EventEmitter<DriverEvents> implements Driver, 
       const replyBy = Math.min(Date.now() + c.timeoutMs, deadline);
       for (;;) {
         const got = await s.next(replyBy - Date.now());
-        if (this.stopped) throw new DeviceError('closed', 'The projector driver was stopped');
+        if (this.lifecycle.stopped) throw this.lifecycle.stoppedError();
         if (got === 'timeout') {
           this.dropSession(s);
           throw new DeviceError('timeout', `Projector ${c.host}:${c.port} did not answer ${what} within ${c.timeoutMs} ms`);
@@ -494,7 +423,7 @@ export class PjlinkDriver extends EventEmitter<DriverEvents> implements Driver, 
         }
         const r = decoded.response;
         if (r.body !== cmd.body) {
-          this.noteError(`ignored an answer for ${r.body} while waiting for ${cmd.body}`);
+          this.tracker.noteError(`ignored an answer for ${r.body} while waiting for ${cmd.body}`);
           continue;
         }
         this.scheduleIdleClose(s);
@@ -569,43 +498,13 @@ export class PjlinkDriver extends EventEmitter<DriverEvents> implements Driver, 
   }
 
   // -------------------------------------------------------------------------------------------
-  // Offline and reconnect
+  // Errors, health and state
   // -------------------------------------------------------------------------------------------
 
+  /** What commands get while the projector is offline (the probes bring it back). */
   private unreachable(): DeviceError {
     return new DeviceError('unreachable', `Projector ${this.connection.host}:${this.connection.port} is offline (not answering); reconnecting in the background`);
   }
-
-  private goOffline(): void {
-    if (this.stopped) return;
-    if (this.status !== 'offline') {
-      this.setStatus('offline');
-      const waiting = this.queue.filter((j) => !j.probe);
-      this.queue = this.queue.filter((j) => j.probe);
-      for (const j of waiting) j.reject(this.unreachable());
-    }
-    this.scheduleProbe();
-  }
-
-  private scheduleProbe(): void {
-    if (this.stopped || this.probeTimer) return;
-    const delay = this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMs * 2, this.connection.reconnectMaxMs);
-    this.probeTimer = setTimeout(() => {
-      this.probeTimer = null;
-      this.enqueue(() => this.probe(query(1, 'CLSS')), true)
-        .then((ok) => {
-          if (ok) this.refreshState().catch(() => {});
-          else if (this.status === 'offline') this.scheduleProbe();
-        })
-        .catch(() => {});
-    }, delay);
-    this.probeTimer.unref();
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Errors, health and state
-  // -------------------------------------------------------------------------------------------
 
   private errorFor(code: PjlinkErrorCode, what: string): DeviceError {
     switch (code) {
@@ -628,7 +527,7 @@ export class PjlinkDriver extends EventEmitter<DriverEvents> implements Driver, 
 
   private badReply(what: string, why: string): DeviceError {
     const err = new DeviceError('bad_reply', `Projector sent an undecodable answer to ${what}: ${why}`);
-    this.noteBadReply(err.message);
+    this.tracker.noteBadReply(err.message);
     return err;
   }
 
@@ -641,36 +540,9 @@ export class PjlinkDriver extends EventEmitter<DriverEvents> implements Driver, 
     }
   }
 
-  private setStatus(s: DeviceStatus): void {
-    if (this.status === s) return;
-    this.status = s;
-    this.emit('status', s);
-  }
-
-  private noteError(message: string): void {
-    this.errorCount++;
-    this.lastError = message;
-  }
-
-  private noteBadReply(message: string): void {
-    this.noteError(message);
-    if (this.status === 'online') this.setStatus('degraded');
-  }
-
   private noteAuthFailure(message: string): void {
-    this.noteError(message);
-    if (this.status !== 'offline') this.setStatus('degraded');
-  }
-
-  private patchState(p: Partial<PjlinkDisplayState>): void {
-    let changed = false;
-    for (const [k, v] of Object.entries(p)) {
-      if (JSON.stringify(this.display[k]) !== JSON.stringify(v)) {
-        this.display[k] = v;
-        changed = true;
-      }
-    }
-    if (changed) this.emit('state', this.state());
+    this.tracker.noteError(message);
+    if (this.tracker.status !== 'offline') this.tracker.set('degraded');
   }
 }
 

@@ -10,9 +10,15 @@
 // when it was lost. A reply with a bad checksum fails its command with 'bad_reply' and makes the status
 // 'degraded' until a good reply. A display that wants MDC over TLS (`MDCSTART<<TLS>>`) → 'not_supported'.
 import { EventEmitter } from 'node:events';
-import net from 'node:net';
-import { SerialPort } from 'serialport';
-import { DeviceError, type DeviceHealth, type DeviceStatus, type Driver, type DriverEvents, type Input, type Mute, type Power, type RawConsole, type Volume } from '../types.js';
+import { CommandQueue } from '../core/command-queue.js';
+import { DeviceState } from '../core/device-state.js';
+import { HealthTracker } from '../core/health.js';
+import { Lifecycle } from '../core/lifecycle.js';
+import { ProbeLoop } from '../core/probe-loop.js';
+import { ReplyLink, type LinkErrors, type ReplyCutter } from '../transports/reply-link.js';
+import { SerialByteStream, describeSerialClose, serialDisplayErrors } from '../transports/serial.js';
+import { TcpByteStream } from '../transports/tcp.js';
+import { DeviceError, type DeviceHealth, type Driver, type DriverEvents, type Input, type Mute, type Power, type RawConsole, type Volume } from '../types.js';
 import {
   BROADCAST_ID,
   MDC_PORT,
@@ -67,80 +73,38 @@ export interface MdcDisplayState {
   [key: string]: unknown;
 }
 
-interface Job {
-  probe: boolean;
-  run(): Promise<unknown>;
-  resolve(v: unknown): void;
-  reject(e: unknown): void;
-}
+type Incoming = { kind: 'frame'; frame: Buffer } | { kind: 'tls' };
 
-type Incoming = { kind: 'frame'; frame: Buffer } | { kind: 'closed'; reason: string } | { kind: 'tls' };
-
-/** A byte link to the display (TCP socket or serial port) with a mailbox of reassembled reply frames. */
-class Link {
-  readonly parser = new MdcStreamParser({ replies: true });
-  private inbox: Incoming[] = [];
-  private wake: (() => void) | null = null;
-  closed = false;
+/** Reply frames; on TCP also the `MDCSTART<<TLS>>` banner of a display that wants MDC over TLS. */
+class MdcReplyCutter implements ReplyCutter<Incoming> {
+  private readonly parser = new MdcStreamParser({ replies: true });
   private banner = '';
 
-  constructor(
-    readonly kind: 'tcp' | 'serial',
-    private readonly writeFn: (buf: Buffer) => Promise<void>,
-    private readonly closeFn: () => void,
-  ) {}
+  constructor(private readonly tcp: boolean) {}
 
-  onData(chunk: Buffer): void {
-    if (this.kind === 'tcp' && chunk.includes('MDCSTART')) {
+  push(chunk: Buffer): Incoming[] {
+    if (this.tcp && chunk.includes('MDCSTART')) {
       this.banner += chunk.toString('latin1');
-      if (this.banner.includes(TLS_BANNER)) this.push({ kind: 'tls' });
-      return;
+      return this.banner.includes(TLS_BANNER) ? [{ kind: 'tls' }] : [];
     }
-    for (const frame of this.parser.push(chunk)) this.push({ kind: 'frame', frame });
+    return this.parser.push(chunk).map((frame) => ({ kind: 'frame', frame }));
   }
 
-  onClose(reason: string): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.push({ kind: 'closed', reason });
-  }
-
-  private push(item: Incoming): void {
-    this.inbox.push(item);
-    this.wake?.();
-  }
-
-  /** Drops leftovers from an earlier exchange (a partial frame, late replies) before a new request. */
-  reset(): void {
+  flush(): void {
     this.parser.flush();
-    this.inbox = this.inbox.filter((i) => i.kind !== 'frame');
   }
+}
 
-  next(timeoutMs: number): Promise<Incoming | 'timeout'> {
-    const ready = this.inbox.shift();
-    if (ready) return Promise.resolve(ready);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = null;
-        resolve('timeout');
-      }, Math.max(0, timeoutMs));
-      timer.unref();
-      this.wake = () => {
-        clearTimeout(timer);
-        this.wake = null;
-        resolve(this.inbox.shift()!);
-      };
-    });
-  }
-
-  write(buf: Buffer): Promise<void> {
-    return this.writeFn(buf);
-  }
-
-  close(): void {
-    this.closed = true;
-    this.closeFn();
-  }
+/** "No TCP connection to display …", "Cannot connect to display …: ECONNREFUSED", "Write to display … failed: …". */
+function tcpErrors(host: string, port: number, timeoutMs: number): LinkErrors {
+  const where = `${host}:${port}`;
+  return {
+    open: (err) =>
+      err.reason === 'timeout'
+        ? new DeviceError('timeout', `No TCP connection to display ${where} within ${timeoutMs} ms`)
+        : new DeviceError('unreachable', `Cannot connect to display ${where}: ${err.systemError.code ?? err.systemError.message}`),
+    write: (err) => new DeviceError('unreachable', err.reason === 'not-open' ? `Connection to display ${where} is closed` : `Write to display ${where} failed: ${err.message}`),
+  };
 }
 
 export class SamsungMdcDriver extends EventEmitter<DriverEvents> implements Driver, Power, Input, Volume, Mute, RawConsole {
@@ -148,20 +112,12 @@ export class SamsungMdcDriver extends EventEmitter<DriverEvents> implements Driv
   readonly kind = 'display' as const;
   readonly connection: SamsungMdcConnection;
 
-  private status: DeviceStatus = 'connecting';
-  private lastReplyAt: number | null = null;
-  private errorCount = 0;
-  private lastError: string | null = null;
-  private display: MdcDisplayState = { power: null, volume: null, mute: null, input: null };
-
-  private link: Link | null = null;
-  private queue: Job[] = [];
-  private current: Job | null = null;
-  private pumping = false;
-  private started = false;
-  private stopped = false;
-  private probeTimer: NodeJS.Timeout | null = null;
-  private backoffMs: number;
+  private readonly lifecycle = new Lifecycle('display');
+  private readonly tracker = new HealthTracker((s) => this.emit('status', s));
+  private readonly display = new DeviceState<MdcDisplayState>({ power: null, volume: null, mute: null, input: null }, () => this.emit('state', this.state()));
+  private readonly queue = new CommandQueue({ admit: (probe) => this.lifecycle.refusal() ?? (this.tracker.status === 'offline' && !probe ? this.unreachable() : null) });
+  private readonly probes: ProbeLoop;
+  private readonly link: ReplyLink<Incoming>;
 
   constructor(connection: SamsungMdcConnectionInput) {
     super();
@@ -178,7 +134,23 @@ export class SamsungMdcDriver extends EventEmitter<DriverEvents> implements Driv
       'path' in connection && typeof connection.path === 'string'
         ? { ...common, path: connection.path, baudRate: connection.baudRate ?? d.baudRate }
         : { ...common, host: (connection as { host: string }).host, port: (connection as { port?: number }).port ?? d.port };
-    this.backoffMs = this.connection.reconnectMinMs;
+    const c = this.connection;
+    this.probes = new ProbeLoop({ lifecycle: this.lifecycle, tracker: this.tracker, queue: this.queue, delays: this.connection, probe: () => this.probe(), refresh: () => this.refreshState(), unreachable: () => this.unreachable() });
+    this.link =
+      c.path !== undefined
+        ? new ReplyLink(new SerialByteStream(c.path, c.baudRate, { drain: true, describeLoss: describeSerialClose }), () => new MdcReplyCutter(false), serialDisplayErrors(c.path))
+        : new ReplyLink(
+            new TcpByteStream(c.host, c.port, c.timeoutMs, { keepAliveMs: 0, describeLoss: () => 'the display closed the connection' }),
+            () => new MdcReplyCutter(true),
+            tcpErrors(c.host, c.port, c.timeoutMs),
+          );
+    this.link.on('error', (err) => this.tracker.noteError(`serial ${c.path}: ${err.message}`));
+    this.link.on('lost', (reason) => {
+      // An adapter unplugged (or the pty gone): the display is unreachable until the port opens again.
+      if (c.path === undefined || this.lifecycle.stopped) return;
+      this.tracker.noteError(`${c.path}: ${reason}`);
+      this.probes.goOffline();
+    });
   }
 
   private get where(): string {
@@ -195,38 +167,26 @@ export class SamsungMdcDriver extends EventEmitter<DriverEvents> implements Driv
 
   /** Opens the link and asks the power state; resolves once that first attempt ran, online or not. */
   async start(): Promise<void> {
-    if (this.started) return;
-    this.started = true;
-    this.stopped = false;
-    this.setStatus('connecting');
-    const online = await this.enqueue(() => this.probe(), true).catch(() => false);
+    if (!this.lifecycle.start()) return;
+    this.tracker.set('connecting');
+    const online = await this.probes.run();
     if (online) await this.refreshState().catch(() => {});
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.started = false;
-    if (this.probeTimer) clearTimeout(this.probeTimer);
-    this.probeTimer = null;
-    const closed = new DeviceError('closed', 'The display driver was stopped');
-    const jobs = [...this.queue, ...(this.current ? [this.current] : [])];
-    this.queue = [];
-    for (const j of jobs) j.reject(closed);
-    const link = this.link;
-    this.link = null;
-    if (link) {
-      link.onClose('stopped');
-      link.close();
-    }
-    this.setStatus('offline');
+    this.lifecycle.stop();
+    this.probes.cancel();
+    this.queue.fail(this.lifecycle.stoppedError(), { running: true });
+    void this.link.close();
+    this.tracker.set('offline');
   }
 
   health(): DeviceHealth {
-    return { status: this.status, lastReplyAt: this.lastReplyAt, errorCount: this.errorCount, lastError: this.lastError };
+    return this.tracker.snapshot();
   }
 
   state(): Record<string, unknown> {
-    return { ...this.display };
+    return this.display.copy();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -236,7 +196,7 @@ export class SamsungMdcDriver extends EventEmitter<DriverEvents> implements Driv
   async power(on: boolean): Promise<void> {
     if (typeof on !== 'boolean') throw new DeviceError('invalid_argument', 'on must be a boolean');
     await this.set({ type: 'power', id: this.connection.displayId, value: on ? 'on' : 'off' }, on ? 'power on' : 'power off');
-    this.patchState({ power: on });
+    this.display.patch({ power: on });
   }
 
   /** hdmi1 0x21, hdmi2 0x23, dp1 0x25, hdmi3 0x31, hdmi4 0x33, … or connection.inputs. */
@@ -244,19 +204,19 @@ export class SamsungMdcDriver extends EventEmitter<DriverEvents> implements Driv
     const code = typeof source === 'string' ? sourceToMdcInput(source, this.connection.inputs) : null;
     if (code === null) throw new DeviceError('invalid_argument', `Unknown Samsung MDC input "${String(source)}": use hdmi1..4, dp1..3, rgb1, dvi1, … or map it in connection.inputs`);
     await this.set({ type: 'input', id: this.connection.displayId, value: code }, `input ${source}`);
-    this.patchState({ input: mdcInputToSource(code, this.connection.inputs) });
+    this.display.patch({ input: mdcInputToSource(code, this.connection.inputs) });
   }
 
   async setVolume(level: number): Promise<void> {
     if (!Number.isInteger(level) || level < 0 || level > 100) throw new DeviceError('invalid_argument', 'level must be an integer in 0..100');
     await this.set({ type: 'volume', id: this.connection.displayId, value: level }, `volume ${level}`);
-    this.patchState({ volume: level });
+    this.display.patch({ volume: level });
   }
 
   async setMute(on: boolean): Promise<void> {
     if (typeof on !== 'boolean') throw new DeviceError('invalid_argument', 'on must be a boolean');
     await this.set({ type: 'mute', id: this.connection.displayId, value: on }, on ? 'mute' : 'unmute');
-    this.patchState({ mute: on });
+    this.display.patch({ mute: on });
   }
 
   /**
@@ -278,7 +238,7 @@ export class SamsungMdcDriver extends EventEmitter<DriverEvents> implements Driv
       frame = bytes;
     } else frame = encodeFrame({ cmd: bytes[0], id: this.connection.displayId, data: bytes.subarray(1) });
     const id = frame[2];
-    const reply = await this.enqueue(() => this.exchange(frame, id, `raw ${hex(frame)}`));
+    const reply = await this.queue.push(() => this.exchange(frame, id, `raw ${hex(frame)}`));
     return reply === null ? '' : hex(reply.frame);
   }
 
@@ -288,7 +248,7 @@ export class SamsungMdcDriver extends EventEmitter<DriverEvents> implements Driv
     const r = await this.request({ type: 'status', id: this.connection.displayId }, 'status get');
     if (r === null) return;
     const s = this.parse(() => parseStatusData(r.data), 'status get');
-    this.patchState({ power: s.power, volume: s.volume, mute: s.mute, input: mdcInputToSource(s.input, this.connection.inputs) });
+    this.display.patch({ power: s.power, volume: s.volume, mute: s.mute, input: mdcInputToSource(s.input, this.connection.inputs) });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -304,12 +264,12 @@ export class SamsungMdcDriver extends EventEmitter<DriverEvents> implements Driv
   /** One queued command; a NAK becomes DeviceError('rejected'); null for broadcast (no reply). */
   private async request(cmd: MdcCommand, what: string): Promise<(MdcReply & { ack: true }) | null> {
     const frame = encodeCommand(cmd);
-    const got = await this.enqueue(() => this.exchange(frame, cmd.id, what));
+    const got = await this.queue.push(() => this.exchange(frame, cmd.id, what));
     if (got === null) return null;
     const r = got.reply;
     if (!r.ack) {
       const err = new DeviceError('rejected', `Display refused ${what} (NAK, error code 0x${r.code.toString(16).padStart(2, '0')})`);
-      this.noteError(err.message);
+      this.tracker.noteError(err.message);
       throw err;
     }
     return r;
@@ -317,46 +277,12 @@ export class SamsungMdcDriver extends EventEmitter<DriverEvents> implements Driv
 
   private async probe(): Promise<boolean> {
     try {
-      if (this.broadcast) await this.ensureLink();
+      if (this.broadcast) await this.ensureOpen();
       else await this.exchange(encodeCommand({ type: 'power', id: this.connection.displayId }), this.connection.displayId, 'power get');
-      this.backoffMs = this.connection.reconnectMinMs;
-      if (this.status !== 'degraded') this.setStatus('online');
+      if (this.tracker.status !== 'degraded') this.tracker.set('online');
       return true;
     } catch {
       return false;
-    }
-  }
-
-  private enqueue<T>(run: () => Promise<T>, probe = false): Promise<T> {
-    if (this.stopped) return Promise.reject(new DeviceError('closed', 'The display driver was stopped'));
-    if (!this.started) return Promise.reject(new DeviceError('closed', 'The display driver is not started'));
-    if (this.status === 'offline' && !probe) return Promise.reject(this.unreachable());
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ probe, run, resolve: resolve as (v: unknown) => void, reject });
-      void this.pump();
-    });
-  }
-
-  private async pump(): Promise<void> {
-    if (this.pumping) return;
-    this.pumping = true;
-    try {
-      for (let job = this.queue.shift(); job; job = this.queue.shift()) {
-        if (this.status === 'offline' && !job.probe) {
-          job.reject(this.unreachable());
-          continue;
-        }
-        this.current = job;
-        try {
-          job.resolve(await job.run());
-        } catch (err) {
-          job.reject(err);
-        } finally {
-          this.current = null;
-        }
-      }
-    } finally {
-      this.pumping = false;
     }
   }
 
@@ -365,20 +291,20 @@ export class SamsungMdcDriver extends EventEmitter<DriverEvents> implements Driv
     try {
       const got = await this.exchangeOnce(frame, id, what);
       if (got) {
-        this.lastReplyAt = Date.now();
-        if (this.status === 'degraded') this.setStatus('online');
+        this.tracker.noteReply();
+        this.tracker.recover();
       }
       return got;
     } catch (err) {
-      if (this.stopped) throw new DeviceError('closed', 'The display driver was stopped');
-      if (err instanceof DeviceError && err.code === 'bad_reply') this.noteBadReply(err.message);
+      if (this.lifecycle.stopped) throw this.lifecycle.stoppedError();
+      if (err instanceof DeviceError && err.code === 'bad_reply') this.tracker.noteBadReply(err.message);
       else if (err instanceof DeviceError && err.code === 'not_supported') {
-        this.noteError(err.message);
-        if (this.status !== 'offline') this.setStatus('degraded');
+        this.tracker.noteError(err.message);
+        if (this.tracker.status !== 'offline') this.tracker.set('degraded');
       } else if (err instanceof DeviceError && (err.code === 'timeout' || err.code === 'unreachable')) {
-        this.noteError(err.message);
-        this.goOffline();
-      } else this.noteError((err as Error).message);
+        this.tracker.noteError(err.message);
+        this.probes.goOffline();
+      } else this.tracker.noteError((err as Error).message);
       throw err;
     }
   }
@@ -386,28 +312,28 @@ export class SamsungMdcDriver extends EventEmitter<DriverEvents> implements Driv
   private async exchangeOnce(frame: Buffer, id: number, what: string): Promise<{ reply: MdcReply; frame: Buffer } | null> {
     const c = this.connection;
     const cmd = frame[1];
+    const tcp = c.path === undefined;
     for (let attempt = 0; ; attempt++) {
-      const link = await this.ensureLink();
-      link.reset();
-      await link.write(frame);
+      await this.ensureOpen();
+      this.link.reset((i) => i.kind === 'frame');
+      await this.link.write(frame);
       if (id === BROADCAST_ID) return null; // all displays act; none answers
       const deadline = Date.now() + c.timeoutMs;
       for (;;) {
-        const got = await link.next(deadline - Date.now());
-        if (this.stopped) throw new DeviceError('closed', 'The display driver was stopped');
+        const got = await this.link.next(deadline - Date.now());
+        if (this.lifecycle.stopped) throw this.lifecycle.stoppedError();
         if (got === 'timeout') {
           // A TCP connection may be half-open (the display rebooted without a FIN): retry on a fresh one.
-          if (link.kind === 'tcp') this.dropLink(link);
+          if (tcp) void this.link.close();
           if (attempt < c.retries) break;
           throw new DeviceError('timeout', `Display ${this.where} (ID ${id}) did not answer ${what} within ${(c.retries + 1) * c.timeoutMs} ms (${c.retries + 1} attempts of ${c.timeoutMs} ms)`);
         }
-        if (got.kind === 'closed') {
-          if (this.link === link) this.link = null;
-          if (link.kind === 'tcp' && attempt < c.retries) break; // reconnect and resend
-          throw new DeviceError('unreachable', `Connection to display ${this.where} lost during ${what} (${got.reason})`);
+        if (got === 'closed') {
+          if (tcp && attempt < c.retries) break; // reconnect and resend
+          throw new DeviceError('unreachable', `Connection to display ${this.where} lost during ${what} (${this.link.lostReason ?? 'closed'})`);
         }
         if (got.kind === 'tls') {
-          this.dropLink(link);
+          void this.link.close();
           throw new DeviceError(
             'not_supported',
             `Display ${this.where} requires MDC over TLS with a PIN (${TLS_BANNER}); turn "Secured Protocol" off on the display or use RS-232C`,
@@ -421,7 +347,7 @@ export class SamsungMdcDriver extends EventEmitter<DriverEvents> implements Driv
           throw new DeviceError('bad_reply', `Display sent an undecodable answer to ${what}: ${err.message}`);
         }
         if (reply.id !== id || reply.cmd !== cmd) {
-          this.noteError(`ignored a ${cmdName(reply.cmd)} reply from ID ${reply.id} while waiting for ${cmdName(cmd)} from ID ${id}`);
+          this.tracker.noteError(`ignored a ${cmdName(reply.cmd)} reply from ID ${reply.id} while waiting for ${cmdName(cmd)} from ID ${id}`);
           continue;
         }
         return { reply, frame: got.frame };
@@ -429,131 +355,19 @@ export class SamsungMdcDriver extends EventEmitter<DriverEvents> implements Driv
     }
   }
 
-  /** The open link, or a new one (TCP connect / serial open within timeoutMs). */
-  private async ensureLink(): Promise<Link> {
-    if (this.link && !this.link.closed) return this.link;
-    this.link = null;
-    const link = this.connection.path !== undefined ? await this.openSerial(this.connection.path, this.connection.baudRate) : await this.openTcp(this.connection.host, this.connection.port);
-    if (this.stopped) {
-      link.close();
-      throw new DeviceError('closed', 'The display driver was stopped');
-    }
-    this.link = link;
-    return link;
-  }
-
-  private openTcp(host: string, port: number): Promise<Link> {
-    const timeoutMs = this.connection.timeoutMs;
-    return new Promise((resolve, reject) => {
-      const socket = net.createConnection({ host, port });
-      socket.setNoDelay(true);
-      const link = new Link(
-        'tcp',
-        (buf) =>
-          new Promise<void>((res, rej) => {
-            if (socket.destroyed) return rej(new DeviceError('unreachable', `Connection to display ${host}:${port} is closed`));
-            socket.write(buf, (err) => (err ? rej(new DeviceError('unreachable', `Write to display ${host}:${port} failed: ${err.message}`)) : res()));
-          }),
-        () => socket.destroy(),
-      );
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new DeviceError('timeout', `No TCP connection to display ${host}:${port} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      timer.unref();
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        resolve(link);
-      });
-      socket.on('error', (err: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        reject(new DeviceError('unreachable', `Cannot connect to display ${host}:${port}: ${err.code ?? err.message}`));
-      });
-      socket.on('data', (chunk) => link.onData(chunk));
-      socket.on('close', () => link.onClose('the display closed the connection'));
-    });
-  }
-
-  private openSerial(path: string, baudRate: number): Promise<Link> {
-    return new Promise((resolve, reject) => {
-      const port = new SerialPort({ path, baudRate, autoOpen: false });
-      const link = new Link(
-        'serial',
-        (buf) =>
-          new Promise<void>((res, rej) => {
-            if (!port.isOpen) return rej(new DeviceError('unreachable', `Serial port ${path} is closed`));
-            port.write(buf, (err) => {
-              if (err) return rej(new DeviceError('unreachable', `Write to ${path} failed: ${err.message}`));
-              port.drain((e) => (e ? rej(new DeviceError('unreachable', `Write to ${path} failed: ${e.message}`)) : res()));
-            });
-          }),
-        () => {
-          if (port.isOpen) port.close(() => {});
-        },
-      );
-      port.on('data', (chunk: Buffer) => link.onData(chunk));
-      port.on('error', (err) => this.noteError(`serial ${path}: ${err.message}`));
-      port.on('close', (err?: Error) => {
-        const reason = err ? `serial port closed: ${err.message}` : 'serial port closed';
-        const current = this.link === link && !link.closed;
-        link.onClose(reason);
-        // An adapter unplugged (or the pty gone): the display is unreachable until the port opens again.
-        if (current && !this.stopped) {
-          this.link = null;
-          this.noteError(`${path}: ${reason}`);
-          this.goOffline();
-        }
-      });
-      port.open((err) => {
-        if (err) reject(new DeviceError('unreachable', `Cannot open serial port ${path}: ${err.message}`));
-        else resolve(link);
-      });
-    });
-  }
-
-  private dropLink(link: Link): void {
-    link.close();
-    if (this.link === link) this.link = null;
+  /** Opens the link (TCP connect within timeoutMs / serial open) unless it is open. */
+  private ensureOpen(): Promise<void> {
+    return this.link.open(() => (this.lifecycle.stopped ? this.lifecycle.stoppedError() : null));
   }
 
   // -------------------------------------------------------------------------------------------
-  // Offline and reconnect
+  // Errors
   // -------------------------------------------------------------------------------------------
 
+  /** What commands get while the display is offline (the probes bring it back). */
   private unreachable(): DeviceError {
     return new DeviceError('unreachable', `Display ${this.where} is offline (not answering); reconnecting in the background`);
   }
-
-  private goOffline(): void {
-    if (this.stopped) return;
-    if (this.status !== 'offline') {
-      this.setStatus('offline');
-      const waiting = this.queue.filter((j) => !j.probe);
-      this.queue = this.queue.filter((j) => j.probe);
-      for (const j of waiting) j.reject(this.unreachable());
-    }
-    this.scheduleProbe();
-  }
-
-  private scheduleProbe(): void {
-    if (this.stopped || this.probeTimer) return;
-    const delay = this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMs * 2, this.connection.reconnectMaxMs);
-    this.probeTimer = setTimeout(() => {
-      this.probeTimer = null;
-      this.enqueue(() => this.probe(), true)
-        .then((ok) => {
-          if (ok) this.refreshState().catch(() => {});
-          else if (this.status === 'offline') this.scheduleProbe();
-        })
-        .catch(() => {});
-    }, delay);
-    this.probeTimer.unref();
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Health and state
-  // -------------------------------------------------------------------------------------------
 
   private parse<T>(fn: () => T, what: string): T {
     try {
@@ -561,35 +375,8 @@ export class SamsungMdcDriver extends EventEmitter<DriverEvents> implements Driv
     } catch (err) {
       if (!(err instanceof MdcDecodeError)) throw err;
       const e = new DeviceError('bad_reply', `Display sent an undecodable answer to ${what}: ${err.message}`);
-      this.noteBadReply(e.message);
+      this.tracker.noteBadReply(e.message);
       throw e;
     }
-  }
-
-  private setStatus(s: DeviceStatus): void {
-    if (this.status === s) return;
-    this.status = s;
-    this.emit('status', s);
-  }
-
-  private noteError(message: string): void {
-    this.errorCount++;
-    this.lastError = message;
-  }
-
-  private noteBadReply(message: string): void {
-    this.noteError(message);
-    if (this.status === 'online') this.setStatus('degraded');
-  }
-
-  private patchState(p: Partial<MdcDisplayState>): void {
-    let changed = false;
-    for (const [k, v] of Object.entries(p)) {
-      if (this.display[k] !== v) {
-        this.display[k] = v;
-        changed = true;
-      }
-    }
-    if (changed) this.emit('state', this.state());
   }
 }

@@ -8,9 +8,13 @@
 // Faults: as the Tesira driver — a closed socket fails the command in flight at once ('unreachable'), a missing
 // reply fails it after timeoutMs ('timeout') and drops the connection; then offline, fail fast, reconnect with
 // back-off, and on reconnect the meter rate is set again.
-import net from 'node:net';
 import { EventEmitter } from 'node:events';
-import { DeviceError, type DeviceHealth, type DeviceStatus, type Driver, type DriverEvents, type Levels, type Mute, type RawConsole } from '../types.js';
+import { DeviceState } from '../core/device-state.js';
+import { HealthTracker } from '../core/health.js';
+import { Lifecycle } from '../core/lifecycle.js';
+import { SessionKeeper } from '../transports/session-keeper.js';
+import { TcpSession, type InFlight } from '../transports/tcp-session.js';
+import { DeviceError, type DeviceHealth, type Driver, type DriverEvents, type Levels, type Mute, type RawConsole } from '../types.js';
 import {
   MAX_METER_RATE,
   MIN_METER_RATE,
@@ -55,29 +59,15 @@ export interface ShureState {
 
 type Rep = Extract<ShureMessage, { type: 'rep' }>;
 type Reply = Rep | Extract<ShureMessage, { type: 'rep-error' }>;
+type Answer = { frame: string; reply: Reply };
 
-interface Pending {
-  what: string;
+interface Pending extends InFlight<Answer> {
   /** Does this REP answer the command? */
   matches(m: Rep): boolean;
   /** GET ALL: collect REPs until the device goes quiet. */
   collect: boolean;
   collected: string[];
   quietTimer: NodeJS.Timeout | null;
-  resolve(r: { frame: string; reply: Reply }): void;
-  reject(e: DeviceError): void;
-  timer: NodeJS.Timeout;
-}
-
-interface Session {
-  socket: net.Socket;
-  parser: ShureStreamParser;
-  usable: boolean;
-  badReplies: number;
-  gone: boolean;
-  pending: Pending | null;
-  onGone: ((e: DeviceError) => void) | null;
-  keepalive: NodeJS.Timeout | null;
 }
 
 interface Request {
@@ -86,9 +76,14 @@ interface Request {
   matches(m: Rep): boolean;
   collect: boolean;
 }
-interface Job extends Request {
-  resolve(r: { frame: string; reply: Reply }): void;
-  reject(e: unknown): void;
+
+/** One TCP connection: its frame parser; the quiet timer of a GET ALL stops with the command. */
+class Session extends TcpSession<Answer, Pending> {
+  readonly parser = new ShureStreamParser();
+
+  protected override released(p: Pending): void {
+    if (p.quietTimer) clearTimeout(p.quietTimer);
+  }
 }
 
 /** After `< GET ALL >`, the burst of REPs is over once nothing came for this long. */
@@ -99,25 +94,33 @@ export class ShureDriver extends EventEmitter<DriverEvents> implements Driver, M
   readonly kind = 'audio' as const;
   readonly connection: ShureConnection;
 
-  private status: DeviceStatus = 'connecting';
-  private lastReplyAt: number | null = null;
-  private errorCount = 0;
-  private lastError: string | null = null;
-  private mic: ShureState = { mute: null, levels: {} };
+  private readonly lifecycle = new Lifecycle('Shure');
+  private readonly tracker = new HealthTracker((s) => this.emit('status', s));
+  /** `levels` counts as unchanged only from empty to empty (SAMPLEs are compared in onSample). */
+  private readonly mic = new DeviceState<ShureState>({ mute: null, levels: {} }, () => this.emit('state', this.state()), (k, a, b) =>
+    k === 'levels' ? Object.keys(a as object).length === 0 && Object.keys(b as object).length === 0 : a === b,
+  );
 
-  private session: Session | null = null;
-  private queue: Job[] = [];
-  private busy = false;
+  private readonly sessions: SessionKeeper<Session>;
   private meterRateMs = 0;
-  private started = false;
-  private stopped = false;
-  private reconnectTimer: NodeJS.Timeout | null = null;
-  private backoffMs: number;
 
   constructor(connection: Partial<ShureConnection> & { host: string }) {
     super();
-    this.connection = { ...SHURE_DEFAULTS, ...connection };
-    this.backoffMs = this.connection.reconnectMinMs;
+    const c = (this.connection = { ...SHURE_DEFAULTS, ...connection });
+    this.sessions = new SessionKeeper<Session>({
+      lifecycle: this.lifecycle,
+      tracker: this.tracker,
+      delays: c,
+      create: (hooks) => {
+        const s: Session = new Session({ ...hooks, host: c.host, port: c.port, name: 'Shure', timeoutMs: c.timeoutMs, onData: (data) => this.onData(s, data) });
+        return s;
+      },
+      setUp: (s) => this.setUp(s),
+      // Probes an idle connection so a device that vanished without a FIN is noticed; SAMPLEs count as traffic.
+      keepaliveMs: c.keepaliveMs,
+      keepalive: () => this.enqueue(this.request(encodeGet('DEVICE_AUDIO_MUTE'), 'keepalive (mute state)')).catch(() => {}),
+      unreachable: () => this.unreachable(),
+    });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -126,35 +129,23 @@ export class ShureDriver extends EventEmitter<DriverEvents> implements Driver, M
 
   /** Connects once and reads the mute state; resolves when that attempt ran, online or not. */
   async start(): Promise<void> {
-    if (this.started) return;
-    this.started = true;
-    this.stopped = false;
-    this.setStatus('connecting');
-    await this.connect();
+    if (!this.lifecycle.start()) return;
+    this.tracker.set('connecting');
+    await this.sessions.connect();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.started = false;
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = null;
-    const closed = new DeviceError('closed', 'The Shure driver was stopped');
-    this.failQueue(closed);
-    const s = this.session;
-    if (s) {
-      this.session = null;
-      this.lose(s, closed);
-      if (!s.socket.closed) await new Promise<void>((resolve) => s.socket.once('close', () => resolve()));
-    }
-    this.setStatus('offline');
+    this.lifecycle.stop();
+    await this.sessions.stop();
+    this.tracker.set('offline');
   }
 
   health(): DeviceHealth {
-    return { status: this.status, lastReplyAt: this.lastReplyAt, errorCount: this.errorCount, lastError: this.lastError };
+    return this.tracker.snapshot();
   }
 
   state(): Record<string, unknown> {
-    return { ...this.mic, levels: { ...this.mic.levels } };
+    return { ...this.mic.values, levels: { ...this.mic.values.levels } };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -176,7 +167,7 @@ export class ShureDriver extends EventEmitter<DriverEvents> implements Driver, M
       throw new DeviceError('invalid_argument', `intervalMs must be 0 (off) or an integer in ${MIN_METER_RATE}..${MAX_METER_RATE}`);
     await this.command(this.request(encodeSet('METER_RATE', meterRateValue(intervalMs)), `meter rate ${intervalMs} ms`));
     this.meterRateMs = intervalMs;
-    if (intervalMs === 0) this.patchState({ levels: {} });
+    if (intervalMs === 0) this.mic.patch({ levels: {} });
   }
 
   /**
@@ -229,54 +220,24 @@ export class ShureDriver extends EventEmitter<DriverEvents> implements Driver, M
     return this.repOrThrow(await this.enqueue(req), req.what);
   }
 
-  private repOrThrow(answer: { frame: string; reply: Reply }, what: string): Rep {
+  private repOrThrow(answer: Answer, what: string): Rep {
     if (answer.reply.type === 'rep') return answer.reply;
     const err = new DeviceError('rejected', `Shure refused ${what} (< REP ERR >: unknown parameter or value out of range for this model)`);
-    this.noteError(err.message);
+    this.tracker.noteError(err.message);
     throw err;
   }
 
-  private enqueue(req: Request): Promise<{ frame: string; reply: Reply }> {
-    if (this.stopped || !this.started) return Promise.reject(new DeviceError('closed', this.stopped ? 'The Shure driver was stopped' : 'The Shure driver is not started'));
-    if (this.status === 'offline') return Promise.reject(this.unreachable());
-    return new Promise((resolve, reject) => {
-      this.queue.push({ ...req, resolve, reject });
-      this.pump();
-    });
+  /** Queued until the connection is set up; then sent and answered on it. */
+  private enqueue(req: Request): Promise<Answer> {
+    return this.sessions.send((s) => this.exchange(s, req));
   }
 
-  private pump(): void {
-    const s = this.session;
-    if (this.busy || !s || !s.usable) return;
-    const job = this.queue.shift();
-    if (!job) return;
-    this.busy = true;
-    this.exchange(s, job)
-      .then(job.resolve, job.reject)
-      .finally(() => {
-        this.busy = false;
-        this.pump();
-      });
-  }
-
-  private exchange(s: Session, req: Request): Promise<{ frame: string; reply: Reply }> {
-    if (s.gone) return Promise.reject(this.unreachable());
-    if (s.pending) return Promise.reject(new Error('internal: two Shure commands in flight'));
-    const timeoutMs = this.connection.timeoutMs;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const p = s.pending;
-        if (p?.timer !== timer) return;
-        if (p.collect && p.collected.length > 0) return this.settle(s, null); // GET ALL still streaming: take what came
-        s.pending = null;
-        const err = new DeviceError('timeout', `Shure did not answer ${req.what} within ${timeoutMs} ms`);
-        this.noteError(err.message);
-        reject(err);
-        this.lose(s, err);
-      }, timeoutMs);
-      timer.unref();
-      s.pending = { what: req.what, matches: req.matches, collect: req.collect, collected: [], quietTimer: null, resolve, reject, timer };
-      s.socket.write(req.frame);
+  /** Writes one command and waits for its answer, bounded by timeoutMs. */
+  private exchange(s: Session, req: Request): Promise<Answer> {
+    return s.request(req.frame, req.what, { matches: req.matches, collect: req.collect, collected: [], quietTimer: null }, (p) => {
+      if (!p.collect || p.collected.length === 0) return false;
+      this.settle(s, null); // GET ALL still streaming: take what came
+      return true;
     });
   }
 
@@ -284,72 +245,18 @@ export class ShureDriver extends EventEmitter<DriverEvents> implements Driver, M
   // Connection
   // -------------------------------------------------------------------------------------------
 
-  private async connect(): Promise<boolean> {
-    if (this.stopped) return false;
-    const c = this.connection;
-    const socket = new net.Socket();
-    socket.setNoDelay(true);
-    const s: Session = { socket, parser: new ShureStreamParser(), usable: false, badReplies: 0, gone: false, pending: null, onGone: null, keepalive: null };
-    this.session = s;
-    const gone = new Promise<never>((_, reject) => (s.onGone = reject));
-    gone.catch(() => {});
-    let socketError: string | null = null;
-    let connected = false;
-    socket.once('connect', () => (connected = true));
-    socket.on('data', (buf) => this.onData(s, buf));
-    socket.on('error', (err) => (socketError = err.message));
-    socket.on('close', () => {
-      if (s.gone) return;
-      const what = socket.connecting || !connected ? 'cannot be reached' : 'closed the connection';
-      const err = new DeviceError('unreachable', `Shure ${c.host}:${c.port} ${what}${socketError ? ` (${socketError})` : ''}`);
-      this.noteError(err.message);
-      this.lose(s, err);
-    });
-    try {
-      await bounded(
-        Promise.race([new Promise<void>((resolve) => socket.connect(c.port, c.host, resolve)), gone]),
-        c.timeoutMs,
-        () => `TCP connect to ${c.host}:${c.port} did not complete within ${c.timeoutMs} ms`,
-      );
-      // The first answer proves a Shure is listening, and gives the mute state.
-      this.repOrThrow(await this.exchange(s, this.request(encodeGet('DEVICE_AUDIO_MUTE'), 'mute state')), 'mute state');
-      if (this.meterRateMs > 0) {
-        const what = `meter rate ${this.meterRateMs} ms (after reconnect)`;
-        const a = await this.exchange(s, this.request(encodeSet('METER_RATE', meterRateValue(this.meterRateMs)), what));
-        if (a.reply.type !== 'rep') this.noteError(`Shure refused ${what}`);
-      }
-    } catch (err) {
-      if (!s.gone) {
-        const e = err instanceof DeviceError ? err : new DeviceError('unreachable', String((err as Error)?.message ?? err));
-        this.noteError(`Shure ${c.host}:${c.port}: ${e.message}`);
-        this.lose(s, e);
-      }
-      return false;
+  /** Reads the mute state (the first answer proves a Shure is listening) and sets the meter rate again. */
+  private async setUp(s: Session): Promise<void> {
+    this.repOrThrow(await this.exchange(s, this.request(encodeGet('DEVICE_AUDIO_MUTE'), 'mute state')), 'mute state');
+    if (this.meterRateMs > 0) {
+      const what = `meter rate ${this.meterRateMs} ms (after reconnect)`;
+      const a = await this.exchange(s, this.request(encodeSet('METER_RATE', meterRateValue(this.meterRateMs)), what));
+      if (a.reply.type !== 'rep') this.tracker.noteError(`Shure refused ${what}`);
     }
-    if (s.gone || this.stopped) return false;
-    s.usable = true;
-    this.backoffMs = c.reconnectMinMs;
-    this.setStatus(s.badReplies > 0 ? 'degraded' : 'online');
-    this.startKeepalive(s);
-    this.pump();
-    return true;
-  }
-
-  /** Probes an idle connection so a device that vanished without a FIN is noticed; SAMPLEs count as traffic. */
-  private startKeepalive(s: Session): void {
-    const ms = this.connection.keepaliveMs;
-    if (!ms) return;
-    s.keepalive = setInterval(() => {
-      if (s.gone || this.busy || this.queue.length > 0) return;
-      if (Date.now() - (this.lastReplyAt ?? 0) < ms) return;
-      this.enqueue(this.request(encodeGet('DEVICE_AUDIO_MUTE'), 'keepalive (mute state)')).catch(() => {});
-    }, Math.max(10, Math.floor(ms / 2)));
-    s.keepalive.unref();
   }
 
   private onData(s: Session, buf: Buffer): void {
-    if (s.gone) return;
-    this.lastReplyAt = Date.now();
+    this.tracker.noteReply();
     for (const frame of s.parser.push(buf)) {
       if (s.gone) return;
       this.onFrame(s, frame);
@@ -362,7 +269,7 @@ export class ShureDriver extends EventEmitter<DriverEvents> implements Driver, M
       m = decodeMessage(frame);
     } catch (err) {
       s.badReplies++;
-      this.noteBadReply(err instanceof ShureDecodeError ? err.message : String(err));
+      this.tracker.noteBadReply(`undecodable reply: ${err instanceof ShureDecodeError ? err.message : String(err)}`);
       return;
     }
     if (m.type === 'sample') {
@@ -374,10 +281,10 @@ export class ShureDriver extends EventEmitter<DriverEvents> implements Driver, M
     const p = s.pending;
     if (!p) return;
     if (m.type === 'rep-error') {
-      this.noteGoodReply();
+      this.tracker.recover();
       this.settle(s, { frame, reply: m });
     } else if (p.matches(m)) {
-      this.noteGoodReply();
+      this.tracker.recover();
       if (p.collect) {
         p.collected.push(frame);
         if (p.quietTimer) clearTimeout(p.quietTimer);
@@ -388,11 +295,8 @@ export class ShureDriver extends EventEmitter<DriverEvents> implements Driver, M
   }
 
   /** Resolves the command in flight; `null` = a collecting GET ALL ends with what it has. */
-  private settle(s: Session, answer: { frame: string; reply: Reply } | null): void {
-    const p = s.pending!;
-    s.pending = null;
-    clearTimeout(p.timer);
-    if (p.quietTimer) clearTimeout(p.quietTimer);
+  private settle(s: Session, answer: Answer | null): void {
+    const p = s.take()!;
     if (answer && !(p.collect && answer.reply.type === 'rep')) p.resolve(answer);
     else {
       const last = decodeMessage(p.collected.at(-1)!) as Rep;
@@ -403,118 +307,24 @@ export class ShureDriver extends EventEmitter<DriverEvents> implements Driver, M
   /** Every REP, asked for or not, updates the state. */
   private applyRep(m: Rep): void {
     try {
-      if (m.channel === null && m.param === 'DEVICE_AUDIO_MUTE') this.patchState({ mute: parseOnOff(m.value) });
-      else if (m.channel === null && m.param === 'METER_RATE' && parseMeterRate(m.value) === 0) this.patchState({ levels: {} });
+      if (m.channel === null && m.param === 'DEVICE_AUDIO_MUTE') this.mic.patch({ mute: parseOnOff(m.value) });
+      else if (m.channel === null && m.param === 'METER_RATE' && parseMeterRate(m.value) === 0) this.mic.patch({ levels: {} });
     } catch (err) {
-      this.noteBadReply((err as Error).message);
+      this.tracker.noteBadReply(`undecodable reply: ${(err as Error).message}`);
     }
   }
 
   private onSample(values: number[]): void {
     const levels: Record<string, number> = {};
     values.forEach((v, i) => (levels[String(i + 1)] = sampleToDb(v)));
-    const old = this.mic.levels;
+    const old = this.mic.values.levels;
     const same = Object.keys(old).length === values.length && values.every((v, i) => old[String(i + 1)] === sampleToDb(v));
     if (same) return;
-    this.mic.levels = levels;
-    this.emit('state', this.state());
-  }
-
-  private lose(s: Session, err: DeviceError): void {
-    if (s.gone) return;
-    s.gone = true;
-    if (s.keepalive) clearInterval(s.keepalive);
-    s.onGone?.(err);
-    if (s.pending) {
-      const p = s.pending;
-      s.pending = null;
-      clearTimeout(p.timer);
-      if (p.quietTimer) clearTimeout(p.quietTimer);
-      p.reject(err.code === 'closed' ? err : new DeviceError(err.code, `${err.message} while ${p.what} was waiting for its reply`));
-    }
-    s.socket.destroy();
-    if (this.session === s) {
-      this.session = null;
-      if (!this.stopped) {
-        this.setStatus('offline');
-        this.failQueue(this.unreachable());
-        this.scheduleReconnect();
-      }
-    }
-  }
-
-  private scheduleReconnect(): void {
-    if (this.stopped || this.reconnectTimer) return;
-    const delay = this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMs * 2, this.connection.reconnectMaxMs);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = null;
-      void this.connect();
-    }, delay);
-    this.reconnectTimer.unref();
-  }
-
-  private failQueue(err: DeviceError): void {
-    const jobs = this.queue;
-    this.queue = [];
-    for (const j of jobs) j.reject(err);
+    this.mic.patch({ levels });
   }
 
   private unreachable(): DeviceError {
     const c = this.connection;
     return new DeviceError('unreachable', `Shure ${c.host}:${c.port} is offline; reconnecting in the background`);
   }
-
-  // -------------------------------------------------------------------------------------------
-  // Health and state
-  // -------------------------------------------------------------------------------------------
-
-  private setStatus(s: DeviceStatus): void {
-    if (this.status === s) return;
-    this.status = s;
-    this.emit('status', s);
-  }
-
-  private noteError(message: string): void {
-    this.errorCount++;
-    this.lastError = message;
-  }
-
-  private noteBadReply(message: string): void {
-    this.noteError(`undecodable reply: ${message}`);
-    if (this.status === 'online') this.setStatus('degraded');
-  }
-
-  private noteGoodReply(): void {
-    if (this.status === 'degraded') this.setStatus('online');
-  }
-
-  private patchState(p: Partial<ShureState>): void {
-    let changed = false;
-    for (const [k, v] of Object.entries(p)) {
-      const same = k === 'levels' ? Object.keys(this.mic.levels).length === 0 && Object.keys(v as object).length === 0 : this.mic[k] === v;
-      if (!same) {
-        this.mic[k] = v;
-        changed = true;
-      }
-    }
-    if (changed) this.emit('state', this.state());
-  }
-}
-
-function bounded<T>(p: Promise<T>, ms: number, message: () => string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new DeviceError('timeout', message())), ms);
-    timer.unref();
-    p.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
 }

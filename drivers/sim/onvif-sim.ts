@@ -14,6 +14,7 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Listener } from './listener.js';
 
 const require = createRequire(import.meta.url);
 // xml2js is the XML parser the `onvif` package itself depends on (no extra dependency).
@@ -235,12 +236,11 @@ export class OnvifSimulator extends EventEmitter<OnvifSimulatorEvents> {
   readonly name: string;
 
   private readonly host: string;
-  private port: number;
+  private readonly listener: Listener<http.Server>;
   private readonly advertisedHost: string;
   private readonly defaultPtzTimeoutMs: number;
   private readonly servicesEnabled: boolean;
   private readonly maxPresets: number;
-  private server: http.Server | null = null;
   private discovery: dgram.Socket | null = null;
   private discoveryPort: number | undefined;
   private readonly rtsp: RtspTestServer | null;
@@ -260,7 +260,11 @@ export class OnvifSimulator extends EventEmitter<OnvifSimulatorEvents> {
   constructor(opts: OnvifSimulatorOptions = {}) {
     super();
     this.host = opts.host ?? '127.0.0.1';
-    this.port = opts.port ?? 0;
+    this.listener = new Listener(this.host, opts.port ?? 0, () => {
+      const server = http.createServer((req, res) => void this.onHttp(req, res));
+      server.keepAliveTimeout = 1000;
+      return server;
+    });
     this.username = opts.username ?? 'admin';
     this.password = opts.password ?? 'admin';
     this.authMode = opts.authMode ?? 'wsse';
@@ -283,21 +287,11 @@ export class OnvifSimulator extends EventEmitter<OnvifSimulatorEvents> {
 
   /** Listens (HTTP, and UDP discovery / RTSP when configured). After stop(), start() reuses the same ports. */
   async start(): Promise<{ host: string; port: number }> {
-    if (this.server) return { host: this.host, port: this.port };
-    const server = http.createServer((req, res) => void this.onHttp(req, res));
-    server.keepAliveTimeout = 1000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, this.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    this.server = server;
-    this.port = (server.address() as net.AddressInfo).port;
+    if (this.listener.server) return this.listener.address!;
+    const where = await this.listener.start();
     if (this.discoveryPort !== undefined) await this.startDiscovery(this.discoveryPort);
     if (this.rtsp) await this.rtsp.start();
-    return { host: this.host, port: this.port };
+    return where;
   }
 
   /** Closes every socket at once, like a camera losing power: requests in flight see their connection reset. */
@@ -305,13 +299,10 @@ export class OnvifSimulator extends EventEmitter<OnvifSimulatorEvents> {
     for (const t of this.pendingTimers) clearTimeout(t);
     this.pendingTimers.clear();
     this.settleAll();
-    const server = this.server;
-    this.server = null;
-    if (server) {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
-    }
+    const server = this.listener.server;
+    const closed = this.listener.stop();
+    server?.closeAllConnections();
+    await closed;
     const disc = this.discovery;
     this.discovery = null;
     if (disc) await new Promise<void>((resolve) => disc.close(() => resolve()));
@@ -319,7 +310,7 @@ export class OnvifSimulator extends EventEmitter<OnvifSimulatorEvents> {
   }
 
   get address(): { host: string; port: number } | null {
-    return this.server ? { host: this.host, port: this.port } : null;
+    return this.listener.address;
   }
   /** Where the WS-Discovery responder listens (null when discovery is off or stopped). */
   get discoveryAddress(): { host: string; port: number } | null {
@@ -330,7 +321,7 @@ export class OnvifSimulator extends EventEmitter<OnvifSimulatorEvents> {
     return this.rtsp ? `rtsp://${this.advertisedHost}:${this.rtsp.port}/stream` : null;
   }
   get deviceServiceUrl(): string {
-    return `http://${this.advertisedHost}:${this.port}${ONVIF_SIM_PATHS.device}`;
+    return `http://${this.advertisedHost}:${this.listener.port}${ONVIF_SIM_PATHS.device}`;
   }
 
   get state(): OnvifSimState {
@@ -648,7 +639,7 @@ export class OnvifSimulator extends EventEmitter<OnvifSimulatorEvents> {
       }
       case 'GetSnapshotUri': {
         if (!profileNumber(profileToken)) return noProfile(profileToken);
-        return `<trt:GetSnapshotUriResponse>${mediaUri(`http://${this.advertisedHost}:${this.port}${ONVIF_SIM_PATHS.snapshot}`)}</trt:GetSnapshotUriResponse>`;
+        return `<trt:GetSnapshotUriResponse>${mediaUri(`http://${this.advertisedHost}:${this.listener.port}${ONVIF_SIM_PATHS.snapshot}`)}</trt:GetSnapshotUriResponse>`;
       }
       case 'GetNodes':
         return `<tptz:GetNodesResponse>${this.nodeXml()}</tptz:GetNodesResponse>`;
@@ -772,7 +763,7 @@ export class OnvifSimulator extends EventEmitter<OnvifSimulatorEvents> {
   }
 
   private xaddr(service: Service): string {
-    return `http://${this.advertisedHost}:${this.port}${ONVIF_SIM_PATHS[service]}`;
+    return `http://${this.advertisedHost}:${this.listener.port}${ONVIF_SIM_PATHS[service]}`;
   }
 
   private capabilities(): string {
@@ -1059,9 +1050,8 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
  * first DESCRIBE (its SDP carries sprop-parameter-sets) and runs until stop().
  */
 class RtspTestServer {
-  port: number;
   private readonly host: string;
-  private server: net.Server | null = null;
+  private readonly listener: Listener;
   private readonly clients = new Set<net.Socket>();
   private readonly playing = new Map<net.Socket, { rtp: number; rtcp: number }>();
   private rtpSocket: dgram.Socket | null = null;
@@ -1070,29 +1060,22 @@ class RtspTestServer {
 
   constructor(host: string, port: number) {
     this.host = host;
-    this.port = port;
+    this.listener = new Listener(host, port, () => net.createServer((socket) => this.onClient(socket)));
+  }
+
+  get port(): number {
+    return this.listener.port;
   }
 
   async start(): Promise<void> {
-    const server = net.createServer((socket) => this.onClient(socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, this.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    this.server = server;
-    this.port = (server.address() as net.AddressInfo).port;
+    await this.listener.start();
   }
 
   async stop(): Promise<void> {
     for (const c of this.clients) c.destroy();
     this.clients.clear();
     this.playing.clear();
-    const server = this.server;
-    this.server = null;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.listener.stop();
     const ff = this.ffmpeg;
     this.ffmpeg = null;
     this.sdp = null;

@@ -7,6 +7,7 @@
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
+import { Listener } from './listener.js';
 import { randomBytes } from 'node:crypto';
 import {
   AUTH_ERROR_LINE,
@@ -133,8 +134,7 @@ export class PjlinkSimulator extends EventEmitter<PjlinkSimulatorEvents> {
   idleTimeoutMs: number;
   password: string | null;
 
-  private readonly host: string;
-  private port: number;
+  private readonly listener: Listener;
   private udpPort: number | null;
   private readonly acknPort: number | null;
   private readonly randomFn: () => string;
@@ -142,7 +142,6 @@ export class PjlinkSimulator extends EventEmitter<PjlinkSimulatorEvents> {
   private readonly info: { name: string; manufacturer: string; model: string; mac: string };
   private readonly inputs: string[];
   private readonly maxVolume: number;
-  private server: net.Server | null = null;
   private udp: dgram.Socket | null = null;
   private readonly conns = new Set<Conn>();
   private connCount = 0;
@@ -162,8 +161,7 @@ export class PjlinkSimulator extends EventEmitter<PjlinkSimulatorEvents> {
 
   constructor(opts: PjlinkSimulatorOptions = {}) {
     super();
-    this.host = opts.host ?? '127.0.0.1';
-    this.port = opts.port ?? 4352;
+    this.listener = new Listener(opts.host ?? '127.0.0.1', opts.port ?? 4352, () => net.createServer((socket) => this.onConnection(socket)));
     this.udpPort = opts.udpPort ?? null;
     this.acknPort = opts.acknPort ?? null;
     this.password = opts.password ?? null;
@@ -192,23 +190,13 @@ export class PjlinkSimulator extends EventEmitter<PjlinkSimulatorEvents> {
 
   /** Listens on TCP (and UDP when udpPort is set). After stop(), start() binds the same ports again. */
   async start(): Promise<{ host: string; port: number; udpPort: number | null }> {
-    if (this.server) return { host: this.host, port: this.port, udpPort: this.udpPort };
-    const server = net.createServer((socket) => this.onConnection(socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, this.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    server.on('error', () => {});
-    this.server = server;
-    this.port = (server.address() as net.AddressInfo).port;
+    if (this.listener.server) return { ...this.listener.address!, udpPort: this.udpPort };
+    const { host, port } = await this.listener.start();
     if (this.udpPort !== null) {
       const udp = dgram.createSocket('udp4');
       await new Promise<void>((resolve, reject) => {
         udp.once('error', reject);
-        udp.bind(this.udpPort!, this.host, () => {
+        udp.bind(this.udpPort!, host, () => {
           udp.off('error', reject);
           resolve();
         });
@@ -218,28 +206,27 @@ export class PjlinkSimulator extends EventEmitter<PjlinkSimulatorEvents> {
       this.udp = udp;
       this.udpPort = udp.address().port;
     }
-    return { host: this.host, port: this.port, udpPort: this.udpPort };
+    return { host, port, udpPort: this.udpPort };
   }
 
   /** Like a power cut: every connection is destroyed without a reply, the ports are closed. State is kept. */
   async stop(): Promise<void> {
-    const server = this.server;
+    const closed = this.listener.stop();
     const udp = this.udp;
-    this.server = null;
     this.udp = null;
     for (const c of this.conns) {
       if (c.idleTimer) clearTimeout(c.idleTimer);
       c.socket.destroy();
     }
     this.conns.clear();
-    const closing: Promise<void>[] = [];
-    if (server) closing.push(new Promise<void>((resolve) => server.close(() => resolve())));
+    const closing: Promise<void>[] = [closed];
     if (udp) closing.push(new Promise<void>((resolve) => udp.close(() => resolve())));
     await Promise.all(closing);
   }
 
   get address(): { host: string; port: number; udpPort: number | null } | null {
-    return this.server ? { host: this.host, port: this.port, udpPort: this.udpPort } : null;
+    const tcp = this.listener.address;
+    return tcp ? { ...tcp, udpPort: this.udpPort } : null;
   }
 
   get state(): PjlinkSimState {

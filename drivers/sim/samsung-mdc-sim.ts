@@ -11,6 +11,7 @@
 // 0x02 not available now (standby or booting), 0x03 input not present on this model.
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
+import { Listener } from './listener.js';
 import { SerialPort } from 'serialport';
 import {
   BROADCAST_ID,
@@ -157,14 +158,12 @@ export class SamsungMdcSimulator extends EventEmitter<SamsungMdcSimulatorEvents>
   tlsRequired: boolean;
   readonly displayId: number;
 
-  private readonly host: string;
-  private port: number;
+  private readonly listener: Listener;
   private readonly path: string | null;
   private readonly baudRate: number;
   private readonly paceSerial: boolean;
   private readonly random: () => number;
   private readonly inputs: number[];
-  private server: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
   private readonly tcpOut = new WeakMap<net.Socket, { pieces: Buffer[]; busy: boolean }>();
   private serial: SerialPort | null = null;
@@ -181,8 +180,7 @@ export class SamsungMdcSimulator extends EventEmitter<SamsungMdcSimulatorEvents>
 
   constructor(opts: SamsungMdcSimulatorOptions = {}) {
     super();
-    this.host = opts.host ?? '127.0.0.1';
-    this.port = opts.port ?? MDC_PORT;
+    this.listener = new Listener(opts.host ?? '127.0.0.1', opts.port ?? MDC_PORT, () => net.createServer((socket) => this.onConnection(socket)));
     this.path = opts.path ?? null;
     this.baudRate = opts.baudRate ?? 9600;
     this.paceSerial = opts.paceSerial ?? true;
@@ -204,19 +202,7 @@ export class SamsungMdcSimulator extends EventEmitter<SamsungMdcSimulatorEvents>
       if (!this.serial) await this.openSerial(this.path);
       return { path: this.path };
     }
-    if (this.server) return { host: this.host, port: this.port };
-    const server = net.createServer((socket) => this.onConnection(socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, this.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    server.on('error', () => {});
-    this.server = server;
-    this.port = (server.address() as net.AddressInfo).port;
-    return { host: this.host, port: this.port };
+    return this.listener.start();
   }
 
   /** Like a power cut: connections destroyed / port closed, nothing more is answered. State is kept. */
@@ -226,17 +212,16 @@ export class SamsungMdcSimulator extends EventEmitter<SamsungMdcSimulatorEvents>
     const serial = this.serial;
     this.serial = null;
     if (serial?.isOpen) await new Promise<void>((resolve) => serial.close(() => resolve()));
-    const server = this.server;
-    this.server = null;
+    const closed = this.listener.stop();
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closed;
   }
 
   /** Where it listens: TCP host/port, or the serial path; null when stopped. */
   get address(): { host: string; port: number } | { path: string } | null {
     if (this.path !== null) return this.serial ? { path: this.path } : null;
-    return this.server ? { host: this.host, port: this.port } : null;
+    return this.listener.address;
   }
 
   get state(): MdcSimState {

@@ -4,6 +4,7 @@
 // Options and hooks exercise the driver's reassembly (fragmentReplies: every frame split over two TCP writes;
 // GET ALL: many frames in one write) and its fault handling (hangNext, stop() mid-command).
 import net from 'node:net';
+import { Listener } from './listener.js';
 import { EventEmitter } from 'node:events';
 import {
   ShureDecodeError,
@@ -85,10 +86,8 @@ export class ShureSimulator extends EventEmitter<ShureSimulatorEvents> {
   readonly sent: ShureSimFrame[] = [];
   fragmentReplies: boolean;
 
-  private readonly host: string;
-  private port: number;
+  private readonly listener: Listener;
   private readonly spec: ModelSpec;
-  private server: net.Server | null = null;
   private readonly clients = new Map<number, Client>();
   private nextClient = 1;
   private meterTimer: NodeJS.Timeout | null = null;
@@ -97,8 +96,7 @@ export class ShureSimulator extends EventEmitter<ShureSimulatorEvents> {
 
   constructor(opts: ShureSimulatorOptions = {}) {
     super();
-    this.host = opts.host ?? '127.0.0.1';
-    this.port = opts.port ?? 2202;
+    this.listener = new Listener(opts.host ?? '127.0.0.1', opts.port ?? 2202, () => net.createServer((socket) => this.onConnection(socket)));
     this.fragmentReplies = opts.fragmentReplies ?? false;
     this.spec = MODELS[opts.model ?? 'MXA910'];
     this.s = {
@@ -113,36 +111,23 @@ export class ShureSimulator extends EventEmitter<ShureSimulatorEvents> {
     };
   }
 
-  async start(): Promise<{ host: string; port: number }> {
-    if (this.server) return { host: this.host, port: this.port };
-    const server = net.createServer((socket) => this.onConnection(socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, this.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    server.on('error', () => {});
-    this.server = server;
-    this.port = (server.address() as net.AddressInfo).port;
-    return { host: this.host, port: this.port };
+  start(): Promise<{ host: string; port: number }> {
+    return this.listener.start();
   }
 
   /** Kills every connection (mid-command if one is pending) and stops listening; like a power cycle, METER_RATE goes back to 0. */
   async stop(): Promise<void> {
-    const server = this.server;
-    this.server = null;
+    const closed = this.listener.stop();
     this.setMeterRate(0);
     for (const c of [...this.clients.values()]) {
       this.clients.delete(c.id);
       c.socket.destroy();
     }
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closed;
   }
 
   get address(): { host: string; port: number } | null {
-    return this.server ? { host: this.host, port: this.port } : null;
+    return this.listener.address;
   }
 
   get state(): ShureSimState {

@@ -4,6 +4,7 @@
 // at the requested interval (interleaved with replies, as on a real server).
 // Fault hooks: hangNext() swallows commands (no reply), and stop() kills every session mid-command.
 import net from 'node:net';
+import { Listener } from './listener.js';
 import { EventEmitter } from 'node:events';
 import {
   BANNER,
@@ -148,10 +149,8 @@ export class TesiraSimulator extends EventEmitter<TesiraSimulatorEvents> {
   readonly sent: SimLine[] = [];
   echo: boolean;
 
-  private readonly host: string;
-  private port: number;
+  private readonly listener: Listener;
   private readonly noNegotiation: boolean;
-  private server: net.Server | null = null;
   private readonly sessions = new Map<number, SimSession>();
   private readonly blocks = new Map<string, Block>();
   private nextSession = 1;
@@ -159,8 +158,7 @@ export class TesiraSimulator extends EventEmitter<TesiraSimulatorEvents> {
 
   constructor(opts: TesiraSimulatorOptions = {}) {
     super();
-    this.host = opts.host ?? '127.0.0.1';
-    this.port = opts.port ?? 23;
+    this.listener = new Listener(opts.host ?? '127.0.0.1', opts.port ?? 23, () => net.createServer((socket) => this.onConnection(socket)));
     this.echo = opts.echo ?? false;
     this.noNegotiation = opts.noNegotiation ?? false;
     for (const [tag, spec] of Object.entries(opts.blocks ?? DEFAULT_BLOCKS)) {
@@ -178,32 +176,19 @@ export class TesiraSimulator extends EventEmitter<TesiraSimulatorEvents> {
   }
 
   /** Listens on TCP. After stop(), start() listens on the same port again (a DSP coming back). */
-  async start(): Promise<{ host: string; port: number }> {
-    if (this.server) return { host: this.host, port: this.port };
-    const server = net.createServer((socket) => this.onConnection(socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, this.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    server.on('error', () => {});
-    this.server = server;
-    this.port = (server.address() as net.AddressInfo).port;
-    return { host: this.host, port: this.port };
+  start(): Promise<{ host: string; port: number }> {
+    return this.listener.start();
   }
 
   /** Kills every session (mid-command if one is pending) and stops listening. */
   async stop(): Promise<void> {
-    const server = this.server;
-    this.server = null;
+    const closed = this.listener.stop();
     for (const s of [...this.sessions.values()]) this.endSession(s, true);
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closed;
   }
 
   get address(): { host: string; port: number } | null {
-    return this.server ? { host: this.host, port: this.port } : null;
+    return this.listener.address;
   }
 
   /** Live sessions: id, whether the banner was sent, verbose mode, options the client accepted. */

@@ -9,9 +9,13 @@
 // Faults: a closed socket fails the command in flight at once ('unreachable'); no reply within timeoutMs fails it
 // with 'timeout' and drops the session (a late reply would otherwise be taken for the next command's). Either
 // way the driver goes offline, fails fast, and reconnects in the background with back-off.
-import net from 'node:net';
 import { EventEmitter } from 'node:events';
-import { DeviceError, type DeviceHealth, type DeviceStatus, type Driver, type DriverEvents, type Level, type Levels, type Mute, type RawConsole } from '../types.js';
+import { DeviceState } from '../core/device-state.js';
+import { HealthTracker } from '../core/health.js';
+import { Lifecycle } from '../core/lifecycle.js';
+import { SessionKeeper } from '../transports/session-keeper.js';
+import { TcpSession } from '../transports/tcp-session.js';
+import { DeviceError, type DeviceHealth, type Driver, type DriverEvents, type Level, type Levels, type Mute, type RawConsole } from '../types.js';
 import {
   BANNER_PATTERN,
   TelnetParser,
@@ -70,25 +74,12 @@ interface Answer {
   decodeError: string | null;
 }
 
-interface Session {
-  socket: net.Socket;
-  telnet: TelnetParser;
-  lines: TtpLineSplitter;
-  bannerSeen: boolean;
-  usable: boolean; // set-up finished: queued commands may go
-  badReplies: number; // undecodable lines seen on this session
-  gone: boolean;
-  pending: { what: string; resolve(a: Answer): void; reject(e: DeviceError): void; timer: NodeJS.Timeout } | null;
-  onBanner: (() => void) | null;
-  onGone: ((e: DeviceError) => void) | null;
-  keepalive: NodeJS.Timeout | null;
-}
-
-interface Job {
-  line: string;
-  what: string;
-  resolve(a: Answer): void;
-  reject(e: unknown): void;
+/** One Telnet session: its option negotiation, its lines, whether the banner came. */
+class Session extends TcpSession<Answer> {
+  readonly telnet = new TelnetParser();
+  readonly lines = new TtpLineSplitter();
+  bannerSeen = false;
+  onBanner: (() => void) | null = null;
 }
 
 interface Subscription {
@@ -105,25 +96,30 @@ export class TesiraDriver extends EventEmitter<DriverEvents> implements Driver, 
   readonly kind = 'audio' as const;
   readonly connection: TesiraConnection;
 
-  private status: DeviceStatus = 'connecting';
-  private lastReplyAt: number | null = null;
-  private errorCount = 0;
-  private lastError: string | null = null;
-  private dsp: TesiraState = { mute: null, level: null, levels: {} };
+  private readonly lifecycle = new Lifecycle('Tesira');
+  private readonly tracker = new HealthTracker((s) => this.emit('status', s));
+  private readonly dsp = new DeviceState<TesiraState>({ mute: null, level: null, levels: {} }, () => this.emit('state', this.state()));
 
-  private session: Session | null = null;
-  private queue: Job[] = [];
-  private busy = false;
+  private readonly sessions: SessionKeeper<Session>;
   private subscription: Subscription | null = null;
-  private started = false;
-  private stopped = false;
-  private reconnectTimer: NodeJS.Timeout | null = null;
-  private backoffMs: number;
 
   constructor(connection: Partial<TesiraConnection> & { host: string; instance: string }) {
     super();
-    this.connection = { ...TESIRA_DEFAULTS, ...connection };
-    this.backoffMs = this.connection.reconnectMinMs;
+    const c = (this.connection = { ...TESIRA_DEFAULTS, ...connection });
+    this.sessions = new SessionKeeper<Session>({
+      lifecycle: this.lifecycle,
+      tracker: this.tracker,
+      delays: c,
+      create: (hooks) => {
+        const s: Session = new Session({ ...hooks, host: c.host, port: c.port, name: 'Tesira', timeoutMs: c.timeoutMs, onData: (data) => this.onData(s, data) });
+        return s;
+      },
+      setUp: (s) => this.setUp(s),
+      // Publications and replies count as signs of life.
+      keepaliveMs: c.keepaliveMs,
+      keepalive: () => this.enqueue(encodeCommand({ instance: 'SESSION', command: 'get', attribute: 'verbose', args: [] }), 'keepalive (SESSION get verbose)').catch(() => {}),
+      unreachable: () => this.unreachable(),
+    });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -132,36 +128,24 @@ export class TesiraDriver extends EventEmitter<DriverEvents> implements Driver, 
 
   /** Connects once (negotiation, banner, state read); resolves when that attempt ran, online or not. */
   async start(): Promise<void> {
-    if (this.started) return;
-    this.started = true;
-    this.stopped = false;
-    this.setStatus('connecting');
-    await this.connect();
+    if (!this.lifecycle.start()) return;
+    this.tracker.set('connecting');
+    await this.sessions.connect();
   }
 
   /** Closes the session; pending and queued commands fail with DeviceError('closed'). */
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.started = false;
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = null;
-    const closed = new DeviceError('closed', 'The Tesira driver was stopped');
-    this.failQueue(closed);
-    const s = this.session;
-    if (s) {
-      this.session = null;
-      this.lose(s, closed);
-      if (!s.socket.closed) await new Promise<void>((resolve) => s.socket.once('close', () => resolve()));
-    }
-    this.setStatus('offline');
+    this.lifecycle.stop();
+    await this.sessions.stop();
+    this.tracker.set('offline');
   }
 
   health(): DeviceHealth {
-    return { status: this.status, lastReplyAt: this.lastReplyAt, errorCount: this.errorCount, lastError: this.lastError };
+    return this.tracker.snapshot();
   }
 
   state(): Record<string, unknown> {
-    return { ...this.dsp, levels: { ...this.dsp.levels } };
+    return { ...this.dsp.values, levels: { ...this.dsp.values.levels } };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -173,7 +157,7 @@ export class TesiraDriver extends EventEmitter<DriverEvents> implements Driver, 
     if (typeof on !== 'boolean') throw new DeviceError('invalid_argument', 'on must be a boolean');
     const c = this.connection;
     await this.command(encodeCommand(setCommand(c.instance, 'mute', [c.channel], on)), `${c.instance} mute ${on ? 'on' : 'off'}`);
-    this.patchState({ mute: on });
+    this.dsp.patch({ mute: on });
   }
 
   /** `<instance> set level <channel> <db>` */
@@ -182,7 +166,7 @@ export class TesiraDriver extends EventEmitter<DriverEvents> implements Driver, 
     const c = this.connection;
     const rounded = Math.round(db * 1000) / 1000;
     await this.command(encodeCommand(setCommand(c.instance, 'level', [c.channel], rounded)), `${c.instance} level ${rounded} dB`);
-    this.patchState({ level: rounded });
+    this.dsp.patch({ level: rounded });
   }
 
   /**
@@ -199,7 +183,7 @@ export class TesiraDriver extends EventEmitter<DriverEvents> implements Driver, 
       const had = this.subscription;
       this.subscription = null;
       if (had) await this.command(encodeCommand(unsubscribeCommand(had.instance, 'level', [had.channel], had.token)), `${had.instance} unsubscribe level`);
-      this.patchState({ levels: {} });
+      this.dsp.patch({ levels: {} });
       return;
     }
     // Known before the command goes out: the DSP publishes the first value before its +OK.
@@ -230,9 +214,9 @@ export class TesiraDriver extends EventEmitter<DriverEvents> implements Driver, 
   async refreshState(): Promise<void> {
     const c = this.connection;
     const mute = await this.command(encodeCommand(getCommand(c.instance, 'mute', [c.channel])), `${c.instance} get mute`);
-    if (typeof mute.value === 'boolean') this.patchState({ mute: mute.value });
+    if (typeof mute.value === 'boolean') this.dsp.patch({ mute: mute.value });
     const level = await this.command(encodeCommand(getCommand(c.instance, 'level', [c.channel])), `${c.instance} get level`);
-    if (typeof level.value === 'number') this.patchState({ level: level.value });
+    if (typeof level.value === 'number') this.dsp.patch({ level: level.value });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -250,131 +234,32 @@ export class TesiraDriver extends EventEmitter<DriverEvents> implements Driver, 
     if (!r) throw new DeviceError('bad_reply', `Tesira sent an undecodable answer to ${what}: ${answer.decodeError}`);
     if (r.type === 'ok') return r;
     const err = errorFor(r, what, this.connection);
-    this.noteError(err.message);
+    this.tracker.noteError(err.message);
     throw err;
   }
 
+  /** Queued until the session is set up; then one line and the next +OK/-ERR line, bounded by timeoutMs. */
   private enqueue(line: string, what: string): Promise<Answer> {
-    if (this.stopped || !this.started) return Promise.reject(new DeviceError('closed', this.stopped ? 'The Tesira driver was stopped' : 'The Tesira driver is not started'));
-    if (this.status === 'offline') return Promise.reject(this.unreachable());
-    return new Promise<Answer>((resolve, reject) => {
-      this.queue.push({ line, what, resolve, reject });
-      this.pump();
-    });
-  }
-
-  private pump(): void {
-    const s = this.session;
-    if (this.busy || !s || !s.usable) return;
-    const job = this.queue.shift();
-    if (!job) return;
-    this.busy = true;
-    this.exchange(s, job.line, job.what)
-      .then(job.resolve, job.reject)
-      .finally(() => {
-        this.busy = false;
-        this.pump();
-      });
-  }
-
-  /** Writes one line and waits for the next +OK/-ERR line, bounded by timeoutMs. */
-  private exchange(s: Session, line: string, what: string): Promise<Answer> {
-    if (s.gone) return Promise.reject(this.unreachable());
-    if (s.pending) return Promise.reject(new Error('internal: two Tesira commands in flight'));
-    const timeoutMs = this.connection.timeoutMs;
-    return new Promise<Answer>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        if (s.pending?.timer !== timer) return;
-        s.pending = null;
-        const err = new DeviceError('timeout', `Tesira did not answer ${what} within ${timeoutMs} ms`);
-        this.noteError(err.message);
-        reject(err);
-        // A late reply would be read as the answer to the next command: start a fresh session instead.
-        this.lose(s, err);
-      }, timeoutMs);
-      timer.unref();
-      s.pending = { what, resolve, reject, timer };
-      s.socket.write(line);
-    });
+    return this.sessions.send((s) => s.request(line, what, {}));
   }
 
   // -------------------------------------------------------------------------------------------
   // Session
   // -------------------------------------------------------------------------------------------
 
-  private async connect(): Promise<boolean> {
-    if (this.stopped) return false;
+  /** Waits for the banner, re-creates the level subscription, reads the state. */
+  private async setUp(s: Session): Promise<void> {
     const c = this.connection;
-    const socket = new net.Socket();
-    socket.setNoDelay(true);
-    const s: Session = { socket, telnet: new TelnetParser(), lines: new TtpLineSplitter(), bannerSeen: false, usable: false, badReplies: 0, gone: false, pending: null, onBanner: null, onGone: null, keepalive: null };
-    this.session = s;
-    const gone = new Promise<never>((_, reject) => (s.onGone = reject));
-    gone.catch(() => {});
-    let socketError: string | null = null;
-    let connected = false;
-    socket.once('connect', () => (connected = true));
-    socket.on('data', (buf) => this.onData(s, buf));
-    socket.on('error', (err) => (socketError = err.message));
-    socket.on('close', () => {
-      if (s.gone) return;
-      const what = socket.connecting || !connected ? 'cannot be reached' : 'closed the connection';
-      const err = new DeviceError('unreachable', `Tesira ${c.host}:${c.port} ${what}${socketError ? ` (${socketError})` : ''}`);
-      this.noteError(err.message);
-      this.lose(s, err);
-    });
-
-    try {
-      await bounded(
-        Promise.race([new Promise<void>((resolve) => socket.connect(c.port, c.host, resolve)), gone]),
-        c.timeoutMs,
-        () => `TCP connect to ${c.host}:${c.port} did not complete within ${c.timeoutMs} ms`,
-      );
-      await bounded(
-        Promise.race([new Promise<void>((resolve) => (s.bannerSeen ? resolve() : (s.onBanner = resolve))), gone]),
-        c.timeoutMs,
-        () => `no "Welcome to the Tesira Text Protocol Server" banner within ${c.timeoutMs} ms of connecting`,
-      );
-      // Subscriptions are per session: a new session has none.
-      const sub = this.subscription;
-      if (sub) {
-        const what = `${sub.instance} re-subscribe level`;
-        const a = await this.exchange(s, encodeCommand(subscribeCommand(sub.instance, 'level', [sub.channel], sub.token, sub.intervalMs)), what);
-        // A refusal is a configuration problem, not a reason to drop the session: report it and carry on.
-        if (a.reply?.type !== 'ok') this.noteError(a.reply ? errorFor(a.reply, what, c).message : `undecodable answer to ${what}: ${a.decodeError}`);
-      }
-      await this.readInitialState(s);
-    } catch (err) {
-      // A closed socket was already counted by its 'close' handler, and a command timeout by exchange().
-      if (!s.gone) {
-        const e = err instanceof DeviceError ? err : new DeviceError('unreachable', String((err as Error)?.message ?? err));
-        this.noteError(`Tesira ${c.host}:${c.port}: ${e.message}`);
-        this.lose(s, e);
-      }
-      return false;
+    await s.bound(new Promise<void>((resolve) => (s.bannerSeen ? resolve() : (s.onBanner = resolve))), () => `no "Welcome to the Tesira Text Protocol Server" banner within ${c.timeoutMs} ms of connecting`);
+    // Subscriptions are per session: a new session has none.
+    const sub = this.subscription;
+    if (sub) {
+      const what = `${sub.instance} re-subscribe level`;
+      const a = await s.request(encodeCommand(subscribeCommand(sub.instance, 'level', [sub.channel], sub.token, sub.intervalMs)), what, {});
+      // A refusal is a configuration problem, not a reason to drop the session: report it and carry on.
+      if (a.reply?.type !== 'ok') this.tracker.noteError(a.reply ? errorFor(a.reply, what, c).message : `undecodable answer to ${what}: ${a.decodeError}`);
     }
-    if (s.gone || this.stopped) return false;
-    s.usable = true;
-    this.backoffMs = c.reconnectMinMs;
-    this.setStatus(s.badReplies > 0 ? 'degraded' : 'online');
-    this.startKeepalive(s);
-    this.pump();
-    return true;
-  }
-
-  /**
-   * A dead peer that sent no FIN (cable cut, power loss) is only noticed when a command times out; an idle
-   * session is therefore probed. Publications and replies count as signs of life.
-   */
-  private startKeepalive(s: Session): void {
-    const ms = this.connection.keepaliveMs;
-    if (!ms) return;
-    s.keepalive = setInterval(() => {
-      if (s.gone || this.busy || this.queue.length > 0) return;
-      if (Date.now() - (this.lastReplyAt ?? 0) < ms) return;
-      this.enqueue(encodeCommand({ instance: 'SESSION', command: 'get', attribute: 'verbose', args: [] }), 'keepalive (SESSION get verbose)').catch(() => {});
-    }, Math.max(10, Math.floor(ms / 2)));
-    s.keepalive.unref();
+    await this.readInitialState(s);
   }
 
   /** Best effort: a missing instance tag is reported in health() but does not keep the session from starting. */
@@ -382,20 +267,19 @@ export class TesiraDriver extends EventEmitter<DriverEvents> implements Driver, 
     const c = this.connection;
     for (const attribute of ['mute', 'level'] as const) {
       const what = `${c.instance} get ${attribute}`;
-      const a = await this.exchange(s, encodeCommand(getCommand(c.instance, attribute, [c.channel])), what);
+      const a = await s.request(encodeCommand(getCommand(c.instance, attribute, [c.channel])), what, {});
       if (a.reply?.type === 'ok') {
         const v = a.reply.value;
-        if (attribute === 'mute' && typeof v === 'boolean') this.patchState({ mute: v });
-        if (attribute === 'level' && typeof v === 'number') this.patchState({ level: v });
+        if (attribute === 'mute' && typeof v === 'boolean') this.dsp.patch({ mute: v });
+        if (attribute === 'level' && typeof v === 'number') this.dsp.patch({ level: v });
       } else if (a.reply?.type === 'error' && a.reply.kind === 'address-not-found') {
-        this.noteError(errorFor(a.reply, what, c).message);
+        this.tracker.noteError(errorFor(a.reply, what, c).message);
         return;
       }
     }
   }
 
   private onData(s: Session, buf: Buffer): void {
-    if (s.gone) return;
     const { data, events } = s.telnet.push(buf);
     for (const e of events) {
       if (e.type !== 'negotiation') continue;
@@ -403,7 +287,7 @@ export class TesiraDriver extends EventEmitter<DriverEvents> implements Driver, 
       if (answer) s.socket.write(answer);
     }
     if (data.length === 0) return;
-    this.lastReplyAt = Date.now();
+    this.tracker.noteReply();
     for (const line of s.lines.push(data)) {
       if (s.gone) return;
       this.onLine(s, line);
@@ -419,7 +303,7 @@ export class TesiraDriver extends EventEmitter<DriverEvents> implements Driver, 
     } catch (err) {
       const why = err instanceof TesiraDecodeError ? err.message : String(err);
       s.badReplies++;
-      this.noteBadReply(why);
+      this.tracker.noteBadReply(`undecodable reply: ${why}`);
       // A reply-shaped line belongs to the command in flight: hand it over undecoded.
       if (s.pending && (line.startsWith('+') || line.startsWith('-'))) this.settle(s, { line, reply: null, decodeError: why });
       return;
@@ -433,7 +317,7 @@ export class TesiraDriver extends EventEmitter<DriverEvents> implements Driver, 
         return; // an echoed command, a prompt, a blank line
       default:
         if (s.pending) {
-          this.noteGoodReply();
+          this.tracker.recover();
           this.settle(s, { line, reply, decodeError: null });
         }
       // A reply with nothing in flight cannot happen after a timeout (the session is dropped); ignore it.
@@ -441,10 +325,7 @@ export class TesiraDriver extends EventEmitter<DriverEvents> implements Driver, 
   }
 
   private settle(s: Session, a: Answer): void {
-    const p = s.pending!;
-    s.pending = null;
-    clearTimeout(p.timer);
-    p.resolve(a);
+    s.take()!.resolve(a);
   }
 
   private bannerArrived(s: Session): void {
@@ -457,91 +338,14 @@ export class TesiraDriver extends EventEmitter<DriverEvents> implements Driver, 
     const sub = this.subscription;
     if (!sub || token !== sub.token || typeof value !== 'number') return; // someone else's (e.g. a raw console subscription)
     const key = String(sub.channel);
-    if (this.dsp.levels[key] === value) return;
-    this.dsp.levels = { ...this.dsp.levels, [key]: value };
-    this.emit('state', this.state());
-  }
-
-  /** Ends a session once: fails its command in flight, and if it was the live one, goes offline and reconnects. */
-  private lose(s: Session, err: DeviceError): void {
-    if (s.gone) return;
-    s.gone = true;
-    if (s.keepalive) clearInterval(s.keepalive);
-    s.onGone?.(err);
-    if (s.pending) {
-      const p = s.pending;
-      s.pending = null;
-      clearTimeout(p.timer);
-      p.reject(err.code === 'closed' ? err : new DeviceError(err.code, `${err.message} while ${p.what} was waiting for its reply`));
-    }
-    s.socket.destroy();
-    if (this.session === s) {
-      this.session = null;
-      if (!this.stopped) this.goOffline();
-    }
-  }
-
-  private goOffline(): void {
-    this.setStatus('offline');
-    this.failQueue(this.unreachable());
-    this.scheduleReconnect();
-  }
-
-  private scheduleReconnect(): void {
-    if (this.stopped || this.reconnectTimer) return;
-    const delay = this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMs * 2, this.connection.reconnectMaxMs);
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = null;
-      void this.connect();
-    }, delay);
-    this.reconnectTimer.unref();
-  }
-
-  private failQueue(err: DeviceError): void {
-    const jobs = this.queue;
-    this.queue = [];
-    for (const j of jobs) j.reject(err);
+    const levels = this.dsp.values.levels;
+    if (levels[key] === value) return;
+    this.dsp.patch({ levels: { ...levels, [key]: value } });
   }
 
   private unreachable(): DeviceError {
     const c = this.connection;
     return new DeviceError('unreachable', `Tesira ${c.host}:${c.port} is offline; reconnecting in the background`);
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Health and state
-  // -------------------------------------------------------------------------------------------
-
-  private setStatus(s: DeviceStatus): void {
-    if (this.status === s) return;
-    this.status = s;
-    this.emit('status', s);
-  }
-
-  private noteError(message: string): void {
-    this.errorCount++;
-    this.lastError = message;
-  }
-
-  private noteBadReply(message: string): void {
-    this.noteError(`undecodable reply: ${message}`);
-    if (this.status === 'online') this.setStatus('degraded');
-  }
-
-  private noteGoodReply(): void {
-    if (this.status === 'degraded') this.setStatus('online');
-  }
-
-  private patchState(p: Partial<TesiraState>): void {
-    let changed = false;
-    for (const [k, v] of Object.entries(p)) {
-      if (this.dsp[k] !== v) {
-        this.dsp[k] = v;
-        changed = true;
-      }
-    }
-    if (changed) this.emit('state', this.state());
   }
 }
 
@@ -559,24 +363,6 @@ function errorFor(r: Extract<TtpReply, { type: 'error' }>, what: string, c: Tesi
     default:
       return new DeviceError('rejected', `Tesira refused ${what}: ${r.message}`);
   }
-}
-
-/** Rejects with DeviceError('timeout') when `p` has not settled within ms. */
-function bounded<T>(p: Promise<T>, ms: number, message: () => string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new DeviceError('timeout', message())), ms);
-    timer.unref();
-    p.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
 }
 
 const abbreviate = (s: string) => (s.length > 60 ? `${s.slice(0, 57)}...` : s);

@@ -72,21 +72,7 @@ import {
   type HidOutputLayout,
   type HookMuteState,
 } from '../../drivers/hid-speakerphone/codec.js';
-
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex').match(/../g)?.join(' ') ?? '';
-const bytes = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
-
-/** mulberry32: small, seeded, reproducible. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { bytes, hex, prng } from '../helpers/bytes.js';
 
 /**
  * Runs a fuzz loop without stack traces: capturing one costs ~7 µs per thrown decode error, which is most of

@@ -5,21 +5,7 @@ import { describe, it, expect, afterEach } from 'vitest';
 import * as pj from '../../drivers/pjlink/codec.js';
 import * as mdc from '../../drivers/samsung-mdc/codec.js';
 import * as lg from '../../drivers/lg/codec.js';
-
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex').match(/../g)?.join(' ') ?? '';
-const bytes = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
-
-/** mulberry32: small, seeded, reproducible. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { bytes, hex, prng } from '../helpers/bytes.js';
 
 /**
  * Runs decoders over inputs; collects anything thrown that is not the typed error, and counts successes per

@@ -1,19 +1,16 @@
 // HidSpeakerphoneDriver against the in-process HidSpeakerphoneSimulator (node-hid's HIDAsync interface).
 // Byte assertions read the output reports the fake device received.
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { Ajv } from 'ajv';
 import { HidSpeakerphoneSimulator, FakeHidDevice, type HidSpeakerphoneSimOptions } from '../../drivers/sim/hid-speakerphone-sim.js';
 import { HidSpeakerphoneDriver, nodeHidOpener, type HidButtonEvent, type HidSpeakerphoneConnection } from '../../drivers/hid-speakerphone/driver.js';
 import { hidSpeakerphoneFactory, createHidSpeakerphone } from '../../drivers/hid-speakerphone/index.js';
 import { runDeviceCommand } from '../../drivers/capabilities.js';
 import { DeviceError, type DeviceStatus } from '../../drivers/types.js';
+import { hex } from '../helpers/bytes.js';
+import { errorOf, useCleanups, waitForStatus } from '../helpers/drivers.js';
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex').match(/../g)?.join(' ') ?? '';
-
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!().catch(() => {});
-});
+const cleanups = useCleanups();
 
 interface Rig {
   sim: HidSpeakerphoneSimulator;
@@ -34,19 +31,6 @@ async function rig(opts: { sim?: HidSpeakerphoneSimOptions; conn?: Partial<HidSp
 /** Accepted output reports since the last clearLog(), as hex. */
 const written = (sim: HidSpeakerphoneSimulator) => sim.writes.filter((w) => w.accepted).map((w) => hex(w.data));
 
-function waitForStatus(driver: HidSpeakerphoneDriver, status: DeviceStatus): Promise<void> {
-  return new Promise((resolve) => {
-    if (driver.health().status === status) return resolve();
-    const on = (s: DeviceStatus) => {
-      if (s === status) {
-        driver.off('status', on);
-        resolve();
-      }
-    };
-    driver.on('status', on);
-  });
-}
-
 /** Resolves once the simulator has taken n more accepted writes. */
 function writesSettled(sim: HidSpeakerphoneSimulator, n: number): Promise<void> {
   return new Promise((resolve) => {
@@ -59,18 +43,6 @@ function writesSettled(sim: HidSpeakerphoneSimulator, n: number): Promise<void> 
     };
     sim.on('write', on);
   });
-}
-
-function errorOf(p: Promise<unknown>): Promise<DeviceError> {
-  return p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e) => {
-      expect(e).toBeInstanceOf(DeviceError);
-      return e as DeviceError;
-    },
-  );
 }
 
 describe('D4 hid-speakerphone driver: open and LEDs (protocols.md §4.1)', () => {

@@ -1,66 +1,17 @@
 // LgSerialDriver against LgSerialSimulator over a socat pty pair (driver on ttyA, simulator on ttyB).
 // Lines: protocols.md §3.3; simulator duties: §7 "LG: x terminator, NG codes, delayed ka ACK".
-import { describe, it, expect, afterEach, afterAll, beforeAll } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { describe, it, expect, beforeAll } from 'vitest';
 import { Ajv } from 'ajv';
 import { LgSerialSimulator, type LgSerialSimulatorOptions } from '../../drivers/sim/lg-serial-sim.js';
 import { LgSerialDriver, type LgSerialConnection } from '../../drivers/lg/driver.js';
 import { lgSerialFactory } from '../../drivers/lg/index.js';
 import { runDeviceCommand } from '../../drivers/capabilities.js';
 import { DeviceError, type DeviceStatus } from '../../drivers/types.js';
+import { errorOf, useCleanups, usePtyPairs, waitForStatus, type PtyPair } from '../helpers/drivers.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!().catch(() => {});
-});
-
-interface PtyPair {
-  a: string;
-  b: string;
-  start(): Promise<void>;
-  kill(): Promise<void>;
-}
-const pairs: PtyPair[] = [];
-afterAll(async () => {
-  for (const p of pairs) {
-    await p.kill();
-    rmSync(dirname(p.a), { recursive: true, force: true });
-  }
-});
-
-/** socat pty pair: spawned here, symlinks polled for (bounded), killed in afterAll. */
-function ptyPair(): PtyPair {
-  const dir = mkdtempSync(join(tmpdir(), 'diemcau-lg-'));
-  const a = join(dir, 'ttyA');
-  const b = join(dir, 'ttyB');
-  let proc: ChildProcess | null = null;
-  const pair: PtyPair = {
-    a,
-    b,
-    async start() {
-      proc = spawn('/usr/bin/socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: 'ignore' });
-      const t0 = Date.now();
-      while (!(existsSync(a) && existsSync(b))) {
-        if (Date.now() - t0 > 5000 || proc.exitCode !== null) throw new Error('socat did not create the pty pair');
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    },
-    async kill() {
-      const p = proc;
-      proc = null;
-      if (p && p.exitCode === null) {
-        const exited = new Promise((r) => p.once('exit', r));
-        p.kill('SIGTERM');
-        await exited;
-      }
-    },
-  };
-  pairs.push(pair);
-  return pair;
-}
+const cleanups = useCleanups();
+/** socat pty pairs: spawned here, killed after the file. */
+const ptyPair = usePtyPairs();
 
 let shared: PtyPair;
 beforeAll(async () => {
@@ -83,31 +34,6 @@ async function rig(opts: { sim?: Partial<LgSerialSimulatorOptions>; conn?: Parti
 
 const lines = (sim: LgSerialSimulator) => sim.received.map((l) => l.text);
 const replies = (sim: LgSerialSimulator) => sim.sent.map((l) => l.text);
-
-function waitForStatus(driver: LgSerialDriver, status: DeviceStatus): Promise<void> {
-  return new Promise((resolve) => {
-    if (driver.health().status === status) return resolve();
-    const on = (s: DeviceStatus) => {
-      if (s === status) {
-        driver.off('status', on);
-        resolve();
-      }
-    };
-    driver.on('status', on);
-  });
-}
-
-function errorOf(p: Promise<unknown>): Promise<DeviceError> {
-  return p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e) => {
-      expect(e).toBeInstanceOf(DeviceError);
-      return e as DeviceError;
-    },
-  );
-}
 
 describe('D4 lg-serial over a pty: lines', () => {
   it('D4 lg-serial: start() asks power (ka 01 ff), then volume/mute/input when on; online with the state', async () => {

@@ -1,6 +1,6 @@
 // OnvifDriver (npm `onvif` 0.8.x underneath) against OnvifSimulator over real HTTP, UDP and RTSP on 127.0.0.1
 // (ephemeral ports). Assertions read what the simulator received: the SOAP action, how it authenticated, the body.
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { createRequire } from 'node:module';
@@ -11,14 +11,12 @@ import { OnvifDriver, type OnvifConnection } from '../../drivers/onvif/driver.js
 import { onvifFactory, discoverOnvif } from '../../drivers/onvif/index.js';
 import { runDeviceCommand } from '../../drivers/capabilities.js';
 import { DeviceError, type DeviceStatus } from '../../drivers/types.js';
+import { errorOf, useCleanups, waitForState, waitForStatus } from '../helpers/drivers.js';
 
 const USER = 'operator';
 const PASS = 'S3cret&<pass>';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!().catch(() => {});
-});
+const cleanups = useCleanups();
 
 interface Rig {
   sim: OnvifSimulator;
@@ -57,33 +55,6 @@ function newDriver(port: number, conn: Partial<OnvifConnection> = {}): OnvifDriv
 /** The SOAP actions the simulator received, without the driver's background GetStatus polling. */
 const commands = (sim: OnvifSimulator) => sim.requests.filter((r) => r.action !== 'GetStatus').map((r) => r.action);
 
-function waitForStatus(driver: OnvifDriver, status: DeviceStatus): Promise<void> {
-  return new Promise((resolve) => {
-    if (driver.health().status === status) return resolve();
-    const on = (s: DeviceStatus) => {
-      if (s === status) {
-        driver.off('status', on);
-        resolve();
-      }
-    };
-    driver.on('status', on);
-  });
-}
-
-/** Resolves at the first 'state' event (or the current state) that satisfies `pred`. */
-function waitForState(driver: OnvifDriver, pred: (s: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
-  return new Promise((resolve) => {
-    if (pred(driver.state())) return resolve(driver.state());
-    const on = (s: Record<string, unknown>) => {
-      if (pred(s)) {
-        driver.off('state', on);
-        resolve(s);
-      }
-    };
-    driver.on('state', on);
-  });
-}
-
 function nextRequest(sim: OnvifSimulator, action: string): Promise<OnvifSimRequest> {
   return new Promise((resolve) => {
     const on = (r: OnvifSimRequest) => {
@@ -94,18 +65,6 @@ function nextRequest(sim: OnvifSimulator, action: string): Promise<OnvifSimReque
     };
     sim.on('request', on);
   });
-}
-
-function errorOf(p: Promise<unknown>): Promise<DeviceError> {
-  return p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e) => {
-      expect(e).toBeInstanceOf(DeviceError);
-      return e as DeviceError;
-    },
-  );
 }
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,6 +1,6 @@
 // PjlinkDriver against PjlinkSimulator over real TCP/UDP on 127.0.0.1 (ephemeral ports).
 // Byte assertions read the lines the simulator received (protocols.md §3.1, §7 "PJLink projector").
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import net from 'node:net';
 import { Ajv } from 'ajv';
 import { PjlinkSimulator, type PjlinkSimulatorOptions } from '../../drivers/sim/pjlink-sim.js';
@@ -8,11 +8,9 @@ import { PjlinkDriver, discoverPjlink, type PjlinkConnection } from '../../drive
 import { pjlinkFactory } from '../../drivers/pjlink/index.js';
 import { runDeviceCommand } from '../../drivers/capabilities.js';
 import { DeviceError, type DeviceStatus } from '../../drivers/types.js';
+import { errorOf, useCleanups, waitForStatus } from '../helpers/drivers.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!().catch(() => {});
-});
+const cleanups = useCleanups();
 
 interface Rig {
   sim: PjlinkSimulator;
@@ -41,31 +39,6 @@ async function rig(opts: { sim?: PjlinkSimulatorOptions; conn?: Partial<PjlinkCo
 /** The lines the projector received, CR shown as \r. */
 const lines = (sim: PjlinkSimulator, via: 'tcp' | 'udp' = 'tcp') => sim.received.filter((l) => l.via === via).map((l) => l.text);
 const replies = (sim: PjlinkSimulator) => sim.sent.filter((l) => l.via === 'tcp').map((l) => l.text);
-
-function waitForStatus(driver: PjlinkDriver, status: DeviceStatus): Promise<void> {
-  return new Promise((resolve) => {
-    if (driver.health().status === status) return resolve();
-    const on = (s: DeviceStatus) => {
-      if (s === status) {
-        driver.off('status', on);
-        resolve();
-      }
-    };
-    driver.on('status', on);
-  });
-}
-
-function errorOf(p: Promise<unknown>): Promise<DeviceError> {
-  return p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e) => {
-      expect(e).toBeInstanceOf(DeviceError);
-      return e as DeviceError;
-    },
-  );
-}
 
 describe('D4 pjlink driver: connection and authentication', () => {
   it('D4 pjlink: PJLINK 0 greeting, start() asks CLSS then POWR/ERST/LAMP/NAME, goes online and fills state()', async () => {

@@ -1,11 +1,7 @@
 // SamsungMdcDriver against SamsungMdcSimulator over real TCP on 127.0.0.1 and over a socat pty pair
 // (driver on ttyA, simulator on ttyB). Frames: protocols.md §3.2; simulator duties: §7 "Samsung MDC".
-import { describe, it, expect, afterEach, afterAll } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { describe, it, expect } from 'vitest';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { Ajv } from 'ajv';
 import { SamsungMdcSimulator, NAK_NO_INPUT, NAK_NOT_NOW, type SamsungMdcSimulatorOptions } from '../../drivers/sim/samsung-mdc-sim.js';
 import { SamsungMdcDriver, type SamsungMdcConnectionInput } from '../../drivers/samsung-mdc/driver.js';
@@ -13,26 +9,10 @@ import { samsungMdcFactory } from '../../drivers/samsung-mdc/index.js';
 import { runDeviceCommand } from '../../drivers/capabilities.js';
 import { DeviceError, type DeviceStatus } from '../../drivers/types.js';
 import { MdcStreamParser, encodeFrame } from '../../drivers/samsung-mdc/codec.js';
+import { bytes, hex, prng } from '../helpers/bytes.js';
+import { errorOf, useCleanups, usePtyPairs, waitForStatus, type PtyPair } from '../helpers/drivers.js';
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex').match(/../g)!.join(' ');
-const bytes = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
-
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!().catch(() => {});
-});
-
-// mulberry32, so split replies are reproducible.
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const cleanups = useCleanups();
 
 async function startSim(opts: SamsungMdcSimulatorOptions = {}): Promise<SamsungMdcSimulator> {
   const sim = new SamsungMdcSimulator({ port: 0, random: prng(7), power: true, ...opts });
@@ -61,31 +41,6 @@ async function tcpRig(opts: { sim?: SamsungMdcSimulatorOptions; conn?: Partial<S
 const tcpPort = (sim: SamsungMdcSimulator) => (sim.address as { port: number }).port;
 const received = (sim: SamsungMdcSimulator) => sim.received.map((f) => hex(f.data));
 const sentOut = (sim: SamsungMdcSimulator) => sim.sent.map((f) => hex(f.data));
-
-function waitForStatus(driver: SamsungMdcDriver, status: DeviceStatus): Promise<void> {
-  return new Promise((resolve) => {
-    if (driver.health().status === status) return resolve();
-    const on = (s: DeviceStatus) => {
-      if (s === status) {
-        driver.off('status', on);
-        resolve();
-      }
-    };
-    driver.on('status', on);
-  });
-}
-
-function errorOf(p: Promise<unknown>): Promise<DeviceError> {
-  return p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e) => {
-      expect(e).toBeInstanceOf(DeviceError);
-      return e as DeviceError;
-    },
-  );
-}
 
 /** A bare TCP client that reassembles reply frames, to poke the simulator directly. */
 async function rawClient(port: number) {
@@ -316,51 +271,8 @@ describe('D4 samsung-mdc over TCP: faults', () => {
 // RS-232C through a socat pty pair
 // ---------------------------------------------------------------------------------------------
 
-interface PtyPair {
-  a: string;
-  b: string;
-  start(): Promise<void>;
-  kill(): Promise<void>;
-}
-
-const pairs: PtyPair[] = [];
-afterAll(async () => {
-  for (const p of pairs) {
-    await p.kill();
-    rmSync(dirname(p.a), { recursive: true, force: true });
-  }
-});
-
-/** socat pty pair: spawned here, symlinks polled for (bounded), killed in afterAll. */
-function ptyPair(): PtyPair {
-  const dir = mkdtempSync(join(tmpdir(), 'diemcau-mdc-'));
-  const a = join(dir, 'ttyA');
-  const b = join(dir, 'ttyB');
-  let proc: ChildProcess | null = null;
-  const pair: PtyPair = {
-    a,
-    b,
-    async start() {
-      proc = spawn('/usr/bin/socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: 'ignore' });
-      const t0 = Date.now();
-      while (!(existsSync(a) && existsSync(b))) {
-        if (Date.now() - t0 > 5000 || proc.exitCode !== null) throw new Error('socat did not create the pty pair');
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    },
-    async kill() {
-      const p = proc;
-      proc = null;
-      if (p && p.exitCode === null) {
-        const exited = new Promise((r) => p.once('exit', r));
-        p.kill('SIGTERM');
-        await exited;
-      }
-    },
-  };
-  pairs.push(pair);
-  return pair;
-}
+/** socat pty pairs: spawned here, killed after the file. */
+const ptyPair = usePtyPairs();
 
 async function serialRig(pair: PtyPair, opts: { sim?: SamsungMdcSimulatorOptions; conn?: Partial<SamsungMdcConnectionInput> } = {}) {
   const sim = new SamsungMdcSimulator({ path: pair.b, power: true, ...opts.sim });

@@ -1,7 +1,6 @@
 // ShureDriver against ShureSimulator over real TCP on 127.0.0.1 (ephemeral ports).
 // Byte assertions read the frames the simulator received and sent.
-import { describe, it, expect, afterEach } from 'vitest';
-import net from 'node:net';
+import { describe, it, expect } from 'vitest';
 import { Ajv } from 'ajv';
 import { ShureSimulator, type ShureSimulatorOptions } from '../../drivers/sim/shure-sim.js';
 import { ShureDriver, type ShureConnection } from '../../drivers/shure/driver.js';
@@ -9,11 +8,9 @@ import { shureFactory } from '../../drivers/shure/index.js';
 import { runDeviceCommand } from '../../drivers/capabilities.js';
 import { DeviceError, type DeviceStatus } from '../../drivers/types.js';
 import { ShureStreamParser } from '../../drivers/shure/codec.js';
+import { errorOf, rawTcpServer, useCleanups, waitForState, waitForStatus } from '../helpers/drivers.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!().catch(() => {});
-});
+const cleanups = useCleanups();
 
 interface Rig {
   sim: ShureSimulator;
@@ -36,49 +33,9 @@ async function rig(opts: { sim?: ShureSimulatorOptions; conn?: Partial<ShureConn
 const received = (sim: ShureSimulator) => sim.received.map((f) => f.frame);
 const sent = (sim: ShureSimulator) => sim.sent.map((f) => f.frame);
 
-function waitForStatus(driver: ShureDriver, status: DeviceStatus): Promise<void> {
-  return new Promise((resolve) => {
-    if (driver.health().status === status) return resolve();
-    const on = (s: DeviceStatus) => {
-      if (s === status) {
-        driver.off('status', on);
-        resolve();
-      }
-    };
-    driver.on('status', on);
-  });
-}
-
-function waitForState(driver: ShureDriver, pred: (s: Record<string, any>) => boolean): Promise<Record<string, any>> {
-  return new Promise((resolve) => {
-    if (pred(driver.state())) return resolve(driver.state());
-    const on = (s: Record<string, unknown>) => {
-      if (pred(s)) {
-        driver.off('state', on);
-        resolve(s);
-      }
-    };
-    driver.on('state', on);
-  });
-}
-
-function errorOf(p: Promise<unknown>): Promise<DeviceError> {
-  return p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e) => {
-      expect(e).toBeInstanceOf(DeviceError);
-      return e as DeviceError;
-    },
-  );
-}
-
 /** A scripted peer: `answer(frame)` returns what to write back (or nothing). */
 async function rawServer(answer: (frame: string) => string | null) {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
+  return rawTcpServer(cleanups, (socket) => {
     const p = new ShureStreamParser();
     socket.on('data', (b) => {
       for (const f of p.push(b)) {
@@ -86,18 +43,7 @@ async function rawServer(answer: (frame: string) => string | null) {
         if (out !== null) socket.write(out);
       }
     });
-    socket.on('error', () => {});
-    socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  cleanups.push(
-    () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  );
-  return { port: (server.address() as net.AddressInfo).port, sockets };
 }
 
 describe('D4 shure driver: connection', () => {

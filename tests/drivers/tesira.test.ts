@@ -1,6 +1,6 @@
 // TesiraDriver against TesiraSimulator over real TCP on 127.0.0.1 (ephemeral ports).
 // Byte assertions read what the simulator received: Telnet refusals and TTP lines.
-import { describe, it, expect, afterEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import net from 'node:net';
 import { Ajv } from 'ajv';
 import { TesiraSimulator, NEGOTIATION_ROUNDS, type TesiraSimulatorOptions } from '../../drivers/sim/tesira-sim.js';
@@ -9,13 +9,10 @@ import { tesiraFactory } from '../../drivers/tesira/index.js';
 import { runDeviceCommand } from '../../drivers/capabilities.js';
 import { DeviceError, type DeviceStatus } from '../../drivers/types.js';
 import { BANNER, TelnetParser, TtpLineSplitter, encodeNegotiation } from '../../drivers/tesira/codec.js';
+import { hex } from '../helpers/bytes.js';
+import { errorOf, rawTcpServer, useCleanups, waitForState, waitForStatus } from '../helpers/drivers.js';
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex').match(/../g)?.join(' ') ?? '';
-
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!().catch(() => {});
-});
+const cleanups = useCleanups();
 
 interface Rig {
   sim: TesiraSimulator;
@@ -40,64 +37,14 @@ const lines = (sim: TesiraSimulator) => sim.received.map((l) => l.line);
 /** Lines the simulator sent since the last clearLog(). */
 const replies = (sim: TesiraSimulator) => sim.sent.map((l) => l.line);
 
-function waitForStatus(driver: TesiraDriver, status: DeviceStatus): Promise<void> {
-  return new Promise((resolve) => {
-    if (driver.health().status === status) return resolve();
-    const on = (s: DeviceStatus) => {
-      if (s === status) {
-        driver.off('status', on);
-        resolve();
-      }
-    };
-    driver.on('status', on);
-  });
-}
-
-function waitForState(driver: TesiraDriver, pred: (s: Record<string, any>) => boolean): Promise<Record<string, any>> {
-  return new Promise((resolve) => {
-    if (pred(driver.state())) return resolve(driver.state());
-    const on = (s: Record<string, unknown>) => {
-      if (pred(s)) {
-        driver.off('state', on);
-        resolve(s);
-      }
-    };
-    driver.on('state', on);
-  });
-}
-
-function errorOf(p: Promise<unknown>): Promise<DeviceError> {
-  return p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e) => {
-      expect(e).toBeInstanceOf(DeviceError);
-      return e as DeviceError;
-    },
-  );
-}
-
 /** A bare TCP server for misbehaving peers: records what it receives, runs `onConnect` per client. */
 async function rawServer(onConnect: (socket: net.Socket) => void) {
   const received: Buffer[] = [];
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
+  const { port } = await rawTcpServer(cleanups, (socket) => {
     socket.on('data', (b) => received.push(b));
-    socket.on('error', () => {});
-    socket.on('close', () => sockets.delete(socket));
     onConnect(socket);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  cleanups.push(
-    () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  );
-  return { port: (server.address() as net.AddressInfo).port, received: () => Buffer.concat(received) };
+  return { port, received: () => Buffer.concat(received) };
 }
 
 describe('D4 tesira driver: Telnet negotiation and banner (protocols.md §4.3)', () => {
