@@ -157,6 +157,8 @@ export async function startAppliance(opts: StartOptions): Promise<Appliance> {
 
   const alerts = new Alerts(store, state);
   alertRoutes(app, alerts);
+  // Central (embedded) raises connection-quality alerts here too (central/monitoring.ts).
+  app.decorate('alerts', alerts);
   const devices = new DeviceManager(store, state, driverFactories, log.child({ part: 'devices' }), alerts);
   registerDeviceCommands(registry, devices);
   registerDiscovery(registry);

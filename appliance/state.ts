@@ -1,7 +1,7 @@
 // The room's state tree. Every change goes through set()/remove(), which emits an RFC 6902 patch that the
 // WebSocket pushes to panels, displays and admin pages.
 import { EventEmitter } from 'node:events';
-import type { JsonPatchOp, RoomStateTree } from './ws-protocol.js';
+import type { JsonPatchOp, RoomMeetingState, RoomStateTree } from './ws-protocol.js';
 
 const escape = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
 export const pointer = (...parts: string[]) => '/' + parts.map(escape).join('/');
@@ -58,8 +58,25 @@ export function initialState(roomName: string): RoomStateTree {
       layout: 'grid',
       activeCamera: null,
       participants: [],
+      meeting: emptyMeetingState(),
+      chat: [],
     },
     devices: {},
     alerts: [],
+  };
+}
+
+export function emptyMeetingState(): RoomMeetingState {
+  return {
+    role: null,
+    waiting: false,
+    peerId: null,
+    locked: false,
+    hasPassword: false,
+    selfUnmute: true,
+    floorControl: false,
+    lobbyOn: false,
+    lobby: [],
+    floor: { queue: [], speaking: null },
   };
 }

@@ -62,8 +62,51 @@ export interface RoomStateTree {
     camera: { on: boolean };
     layout: Layout;
     activeCamera: string | null; // device id the pad steers
-    participants: Array<{ id: string; name: string; unit?: string; kind: 'room' | 'browser' }>;
+    participants: RoomParticipant[];
+    /** The room's place in the meeting: role, lobby, floor (F5, M5.3, M6.5). */
+    meeting: RoomMeetingState;
+    /** A6: the meeting chat as the room sees it (the last messages). */
+    chat: RoomChatMessage[];
   };
   devices: Record<string, DeviceView>;
   alerts: AlertView[];
+}
+
+export interface RoomParticipant {
+  id: string;
+  name: string;
+  unit?: string;
+  kind: 'room' | 'browser';
+  role?: 'chair' | 'participant';
+  handRaised?: boolean;
+  speaking?: boolean;
+  /** The participant's microphone reaches the room. */
+  micOn?: boolean;
+}
+
+export interface RoomMeetingState {
+  /** null when not in a meeting. A room that joined with the chair PIN is 'chair' and its panel shows the chair controls. */
+  role: 'chair' | 'participant' | null;
+  /** In the lobby, waiting for a chair (M5.3). */
+  waiting: boolean;
+  peerId: string | null;
+  locked: boolean;
+  hasPassword: boolean;
+  selfUnmute: boolean;
+  floorControl: boolean;
+  lobbyOn: boolean;
+  /** Chairs only: who waits to be admitted. */
+  lobby: Array<{ id: string; displayName: string; unit?: string; kind: 'room' | 'browser'; technician: boolean; reason: string; since: number }>;
+  /** M6.5: raised hands in order, and who has the floor. */
+  floor: { queue: Array<{ peerId: string; displayName: string; unit?: string; since: number }>; speaking: string | null };
+}
+
+export interface RoomChatMessage {
+  id: number;
+  from: string;
+  unit?: string;
+  text: string;
+  time: number;
+  /** Sent by this room. */
+  own: boolean;
 }

@@ -12,7 +12,9 @@ import { WsRpc, RpcError } from '../media/ws-rpc.js';
 import { createPipeTransport, pipeEndpoint, type MediaNetwork } from '../media/network.js';
 import type { Meeting, MeetingPeer } from './meeting.js';
 import type { CentralMeetings } from './service.js';
-import type { PipeEndpoint, PipeProducerNotification } from './protocol.js';
+import type { PipeEndpoint, PipeProducerNotification, WaitingResponse } from './protocol.js';
+import { newPeerControl, type PeerControl } from './meeting-control.js';
+import { meetingRequest, NOT_HANDLED, welcome } from './chair.js';
 
 type Producer = mediasoup.types.Producer;
 type Consumer = mediasoup.types.Consumer;
@@ -32,10 +34,11 @@ export class BoxPeer implements MeetingPeer {
 
   constructor(
     readonly boxId: string,
-    readonly displayName: string,
-    readonly unit: string | undefined,
+    public displayName: string,
+    public unit: string | undefined,
     private readonly rpc: WsRpc,
     private readonly log: Logger,
+    readonly control: PeerControl,
   ) {}
 
   notify(notification: string, data: unknown): void {
@@ -82,6 +85,10 @@ export class BoxPeer implements MeetingPeer {
     this.pipe?.close();
     this.pipe = undefined;
   }
+
+  disconnect(): void {
+    this.rpc.close(1000, 'removed');
+  }
 }
 
 export function boxTokenFrom(req: { headers: Record<string, unknown>; query: unknown }): string | null {
@@ -102,9 +109,19 @@ export function handleBox(
   let peer: BoxPeer | undefined;
   const blog = log.child({ box: box.boxId });
 
+  // A box in the lobby, or one a chair removed, is not in meeting.peers: it may do nothing but leave.
   const joined = () => {
-    if (!meeting || !peer || meeting.isClosed) throw new RpcError('not_joined', 'join a meeting first');
+    if (!meeting || !peer || meeting.isClosed || meeting.peers.get(peer.id) !== peer) throw new RpcError('not_joined', 'join a meeting first');
     return { meeting, peer };
+  };
+  const joinResponse = (m: Meeting, p: BoxPeer) => ({ peerId: p.id, meetingTitle: m.record.title, peers: m.peerList(p.id), ...welcome(meetings, m, p) });
+  const forget = () => {
+    if (meeting && peer) {
+      if (meeting.control.lobby.has(peer.id)) meeting.control.leaveLobby(peer.id);
+      else meeting.leave(peer);
+    }
+    meeting = undefined;
+    peer = undefined;
   };
   const piped = (p: BoxPeer, id: unknown) => {
     const pr = typeof id === 'string' ? p.producers.get(id) : undefined;
@@ -119,13 +136,38 @@ export function handleBox(
         case 'join': {
           if (peer && meeting && !meeting.isClosed) throw new RpcError('already_joined', 'already in a meeting');
           if (typeof data.code !== 'string' || data.code.length > 32) throw new RpcError('invalid_arguments', 'code must be a string');
-          const admitted = await meetings.admit(data.code, typeof data.password === 'string' ? data.password : undefined);
-          meeting = admitted;
           const name = typeof data.displayName === 'string' && data.displayName.trim() ? data.displayName.trim().slice(0, 64) : box.name;
           const unit = typeof data.unit === 'string' && data.unit.trim() ? data.unit.trim().slice(0, 128) : undefined;
-          peer = new BoxPeer(box.boxId, name, unit, rpc, blog);
-          meeting.join(peer);
-          return { peerId: peer.id, meetingTitle: meeting.record.title, peers: meeting.peerList(peer.id) };
+          // A room box chairs the meeting from its panel when it joins with the chair PIN (F5).
+          const chairPin = typeof data.chairPin === 'string' && data.chairPin ? data.chairPin.slice(0, 128) : undefined;
+          const who = { displayName: name, unit, boxId: box.boxId, chairPin };
+          const { meeting: m, role, wait } = await meetings.admit(data.code, typeof data.password === 'string' ? data.password : undefined, who);
+          const p = new BoxPeer(box.boxId, name, unit, rpc, blog, newPeerControl(role, who));
+          meeting = m;
+          peer = p;
+          if (wait) {
+            m.control.wait({
+              peer: p,
+              entry: { id: p.id, displayName: name, ...(unit ? { unit } : {}), kind: 'room', technician: false, reason: wait, since: Date.now() },
+              admit: () => {
+                m.join(p);
+                rpc.notify('admitted', joinResponse(m, p));
+              },
+              deny: (by) => {
+                rpc.notify('denied', { by });
+                if (peer === p) {
+                  meeting = undefined;
+                  peer = undefined;
+                }
+                rpc.close(1000, 'denied');
+              },
+            });
+            blog.info({ meeting: m.record.code, reason: wait }, 'box waits in the lobby');
+            const res: WaitingResponse = { peerId: p.id, meetingTitle: m.record.title, waiting: true };
+            return res;
+          }
+          m.join(p);
+          return joinResponse(m, p);
         }
         case 'createPipeTransport': {
           const { meeting: m, peer: p } = joined();
@@ -150,13 +192,17 @@ export function handleBox(
           if (data.kind !== 'audio' && data.kind !== 'video') throw new RpcError('invalid_arguments', 'kind must be audio or video');
           if (p.producers.size >= MAX_PRODUCERS) throw new RpcError('limit', 'too many producers');
           const appData = data.appData && typeof data.appData === 'object' ? data.appData : {};
+          if (appData.share === true && !p.control.permissions.share)
+            throw new RpcError('not_allowed', 'Chủ tọa chưa cho phép chia sẻ nội dung / the chair has not allowed you to share');
+          const holdMic = data.kind === 'audio' && data.paused !== true && !m.control.mayUnmute(p);
           const producer = await p.pipe.produce({
             kind: data.kind,
             rtpParameters: data.rtpParameters,
-            paused: data.paused === true,
+            paused: data.paused === true || holdMic,
             appData: { ...appData, peerId: p.id },
           });
           m.addProducer(p, producer);
+          if (holdMic) p.notify('mutedByChair', { by: '', reason: 'floor' });
           return { id: producer.id };
         }
         case 'pauseProducer': {
@@ -165,8 +211,10 @@ export function handleBox(
           return {};
         }
         case 'resumeProducer': {
-          const { peer: p } = joined();
-          await piped(p, data.producerId).resume();
+          const { meeting: m, peer: p } = joined();
+          const pr = piped(p, data.producerId);
+          if (pr.kind === 'audio') m.control.assertMayUnmute(p);
+          await pr.resume();
           return {};
         }
         case 'closeProducer': {
@@ -175,20 +223,18 @@ export function handleBox(
           return {};
         }
         case 'leave': {
-          if (meeting && peer) meeting.leave(peer);
-          meeting = undefined;
-          peer = undefined;
+          forget();
           return {};
         }
-        default:
-          throw new RpcError('unknown_method', `unknown method ${method}`);
+        default: {
+          const { meeting: m, peer: p } = joined();
+          const r = await meetingRequest({ meetings, meeting: m, peer: p, log: blog }, method, data);
+          if (r === NOT_HANDLED) throw new RpcError('unknown_method', `unknown method ${method}`);
+          return r;
+        }
       }
     },
   });
 
-  rpc.on('close', () => {
-    if (meeting && peer) meeting.leave(peer);
-    meeting = undefined;
-    peer = undefined;
-  });
+  rpc.on('close', forget);
 }

@@ -6,25 +6,33 @@ import type { Logger } from 'pino';
 import type { WorkerPool } from '../media/worker-pool.js';
 import type { MeetingRecord } from './repository.js';
 import type { EndpointKind, PeerInfo } from './protocol.js';
+import { MeetingControl, type PeerControl } from './meeting-control.js';
 
 type Router = mediasoup.types.Router;
 type Producer = mediasoup.types.Producer;
 
 export interface MeetingPeer {
   readonly id: string;
-  readonly displayName: string;
-  readonly unit?: string;
+  /** F6: a participant may change it during the meeting (setDisplayName). */
+  displayName: string;
+  unit?: string;
   readonly kind: EndpointKind;
+  /** Role, account and permissions in this meeting (meeting-control.ts). */
+  readonly control: PeerControl;
   readonly producers: Map<string, Producer>;
   notify(notification: string, data: unknown): void;
   /** Another peer's producer exists: tell a browser about it, or pipe it down to a box. */
   producerAdded(producer: Producer, owner: MeetingPeer): void;
   /** Frees the peer's transports; its producers close with them. */
   close(): void;
+  /** Ends the peer's signaling connection (after a chair removed it). */
+  disconnect?(): void;
 }
 
 export class Meeting {
   readonly peers = new Map<string, MeetingPeer>();
+  /** The chair's side: lobby, floor, microphone rule (meeting-control.ts). */
+  readonly control: MeetingControl;
   private closed = false;
 
   constructor(
@@ -33,6 +41,7 @@ export class Meeting {
     private readonly log: Logger,
     private readonly onClose: (m: Meeting) => void,
   ) {
+    this.control = new MeetingControl(this);
     // A dead worker takes the router with it; the peers cannot continue on this meeting object.
     router.observer.once('close', () => this.close());
   }
@@ -48,6 +57,10 @@ export class Meeting {
       ...(p.unit ? { unit: p.unit } : {}),
       kind: p.kind,
       producers: [...p.producers.values()].map((pr) => ({ id: pr.id, kind: pr.kind, paused: pr.paused })),
+      role: p.control.role,
+      handRaised: this.control.handRaised(p.id),
+      speaking: this.control.speaking === p.id,
+      permissions: { ...p.control.permissions },
     };
   }
 
@@ -58,6 +71,7 @@ export class Meeting {
   join(peer: MeetingPeer): void {
     if (this.closed) throw new Error('meeting closed');
     this.peers.set(peer.id, peer);
+    this.control.remember(peer);
     const { producers: _omit, ...info } = this.peerInfo(peer);
     this.broadcast('peerJoined', info, peer.id);
     this.log.info({ meeting: this.record.code, peer: peer.id, name: peer.displayName, kind: peer.kind, peers: this.peers.size }, 'peer joined');
@@ -66,9 +80,10 @@ export class Meeting {
   leave(peer: MeetingPeer): void {
     if (!this.peers.delete(peer.id)) return;
     peer.close();
+    this.control.peerLeft(peer);
     this.broadcast('peerLeft', { peerId: peer.id });
     this.log.info({ meeting: this.record.code, peer: peer.id, peers: this.peers.size }, 'peer left');
-    if (this.peers.size === 0) this.close();
+    this.control.closeIfEmpty();
   }
 
   /** Registers a new producer of `owner` and offers it to everybody else. */
@@ -103,14 +118,16 @@ export class Meeting {
     for (const p of this.peers.values()) if (p.id !== exceptId) p.notify(notification, data);
   }
 
-  close(): void {
+  /** `why` reaches every peer in `meetingClosed` (e.g. a chair ended the meeting, M6.4). */
+  close(why: { reason?: 'ended_by_chair' | 'closed'; by?: string } = {}): void {
     if (this.closed) return;
     this.closed = true;
     for (const p of this.peers.values()) {
-      p.notify('meetingClosed', {});
+      p.notify('meetingClosed', why);
       p.close();
     }
     this.peers.clear();
+    this.control.close(why);
     if (!this.router.closed) this.router.close();
     this.onClose(this);
     this.log.info({ meeting: this.record.code }, 'meeting closed');

@@ -7,7 +7,10 @@ import { WsRpc, RpcError } from '../media/ws-rpc.js';
 import { createWebRtcTransport, webRtcTransportInfo, type MediaNetwork } from '../media/network.js';
 import type { Meeting, MeetingPeer } from './meeting.js';
 import type { CentralMeetings } from './service.js';
-import type { ConsumeResponse, JoinResponse } from './protocol.js';
+import type { ConsumeResponse, JoinResponse, WaitingResponse } from './protocol.js';
+import type { AuthUser } from '../appliance/roles.js';
+import { newPeerControl, type PeerControl } from './meeting-control.js';
+import { meetingRequest, NOT_HANDLED, welcome } from './chair.js';
 
 type Producer = mediasoup.types.Producer;
 type Consumer = mediasoup.types.Consumer;
@@ -24,9 +27,10 @@ export class BrowserPeer implements MeetingPeer {
   readonly consumers = new Map<string, Consumer>();
 
   constructor(
-    readonly displayName: string,
-    readonly unit: string | undefined,
+    public displayName: string,
+    public unit: string | undefined,
     private readonly rpc: WsRpc,
+    readonly control: PeerControl,
   ) {}
 
   notify(notification: string, data: unknown): void {
@@ -40,6 +44,10 @@ export class BrowserPeer implements MeetingPeer {
   close(): void {
     for (const t of this.transports.values()) t.close();
     this.transports.clear();
+  }
+
+  disconnect(): void {
+    this.rpc.close(1000, 'removed');
   }
 }
 
@@ -57,13 +65,36 @@ function obj(v: unknown, name: string): any {
   return v;
 }
 
-export function handleParticipant(socket: import('ws').WebSocket, meetings: CentralMeetings, net: MediaNetwork, log: Logger): void {
+/** `user` is the account when the socket was opened with a token (?token=, F6); guests have none. */
+export function handleParticipant(
+  socket: import('ws').WebSocket,
+  meetings: CentralMeetings,
+  net: MediaNetwork,
+  log: Logger,
+  user: AuthUser | null = null,
+): void {
   let meeting: Meeting | undefined;
   let peer: BrowserPeer | undefined;
 
+  // A peer in the lobby, or one a chair removed, is not in meeting.peers: it may do nothing but leave.
   const joined = () => {
-    if (!meeting || !peer || meeting.isClosed) throw new RpcError('not_joined', 'join a meeting first');
+    if (!meeting || !peer || meeting.isClosed || meeting.peers.get(peer.id) !== peer) throw new RpcError('not_joined', 'join a meeting first');
     return { meeting, peer };
+  };
+  const joinResponse = (m: Meeting, p: BrowserPeer): JoinResponse => ({
+    peerId: p.id,
+    meetingTitle: m.record.title,
+    routerRtpCapabilities: m.router.rtpCapabilities,
+    peers: m.peerList(p.id),
+    ...welcome(meetings, m, p),
+  });
+  const forget = () => {
+    if (meeting && peer) {
+      if (meeting.control.lobby.has(peer.id)) meeting.control.leaveLobby(peer.id);
+      else meeting.leave(peer);
+    }
+    meeting = undefined;
+    peer = undefined;
   };
   const transportOf = (p: BrowserPeer, id: unknown) => {
     const t = p.transports.get(str(id, 'transportId', 64));
@@ -84,17 +115,36 @@ export function handleParticipant(socket: import('ws').WebSocket, meetings: Cent
           if (peer && meeting && !meeting.isClosed) throw new RpcError('already_joined', 'already in a meeting');
           const displayName = str(data.displayName, 'displayName', 64).trim();
           if (!displayName) throw new RpcError('invalid_arguments', 'displayName must not be blank');
-          const admitted = await meetings.admit(str(data.code, 'code', 32), optStr(data.password, 'password', 128));
-          meeting = admitted;
-          peer = new BrowserPeer(displayName, optStr(data.unit, 'unit', 128)?.trim(), rpc);
-          meeting.join(peer);
-          const res: JoinResponse = {
-            peerId: peer.id,
-            meetingTitle: meeting.record.title,
-            routerRtpCapabilities: meeting.router.rtpCapabilities,
-            peers: meeting.peerList(peer.id),
-          };
-          return res;
+          const unit = optStr(data.unit, 'unit', 128)?.trim() || undefined;
+          const who = { displayName, unit, user, chairPin: optStr(data.chairPin, 'chairPin', 128) };
+          const { meeting: m, role, wait } = await meetings.admit(str(data.code, 'code', 32), optStr(data.password, 'password', 128), who);
+          const p = new BrowserPeer(displayName, unit, rpc, newPeerControl(role, who));
+          meeting = m;
+          peer = p;
+          if (wait) {
+            // M5.3: not invited (or lobby on, a technician, removed before): wait until a chair decides.
+            m.control.wait({
+              peer: p,
+              entry: { id: p.id, displayName, ...(unit ? { unit } : {}), kind: 'browser', ...(user ? { user: user.username } : {}), technician: p.control.technician, reason: wait, since: Date.now() },
+              admit: () => {
+                m.join(p);
+                rpc.notify('admitted', joinResponse(m, p));
+              },
+              deny: (by) => {
+                rpc.notify('denied', { by });
+                if (peer === p) {
+                  meeting = undefined;
+                  peer = undefined;
+                }
+                rpc.close(1000, 'denied');
+              },
+            });
+            log.info({ meeting: m.record.code, peer: p.id, reason: wait }, 'participant waits in the lobby');
+            const res: WaitingResponse = { peerId: p.id, meetingTitle: m.record.title, waiting: true };
+            return res;
+          }
+          m.join(p);
+          return joinResponse(m, p);
         }
         case 'createWebRtcTransport': {
           const { meeting: m, peer: p } = joined();
@@ -117,13 +167,19 @@ export function handleParticipant(socket: import('ws').WebSocket, meetings: Cent
           if (data.kind !== 'audio' && data.kind !== 'video') throw new RpcError('invalid_arguments', 'kind must be audio or video');
           if (p.producers.size >= MAX_PRODUCERS) throw new RpcError('limit', 'too many producers');
           const appData = data.appData && typeof data.appData === 'object' ? data.appData : {};
+          // A1: content sharing needs the chair's permission (on by default).
+          if (appData.share === true && !p.control.permissions.share)
+            throw new RpcError('not_allowed', 'Chủ tọa chưa cho phép chia sẻ nội dung / the chair has not allowed you to share');
+          // Floor control: a new microphone starts paused unless the peer may speak (M6.5).
+          const holdMic = data.kind === 'audio' && data.paused !== true && !m.control.mayUnmute(p);
           const producer = await t.produce({
             kind: data.kind,
             rtpParameters: obj(data.rtpParameters, 'rtpParameters'),
-            paused: data.paused === true,
+            paused: data.paused === true || holdMic,
             appData: { ...appData, peerId: p.id },
           });
           m.addProducer(p, producer);
+          if (holdMic) p.notify('mutedByChair', { by: '', reason: 'floor' });
           return { id: producer.id };
         }
         case 'closeProducer': {
@@ -137,8 +193,11 @@ export function handleParticipant(socket: import('ws').WebSocket, meetings: Cent
           return {};
         }
         case 'resumeProducer': {
-          const { peer: p } = joined();
-          await ownProducer(p, data.producerId).resume();
+          const { meeting: m, peer: p } = joined();
+          const pr = ownProducer(p, data.producerId);
+          // F5: after a chair's mute the participant unmutes only if the meeting allows it.
+          if (pr.kind === 'audio') m.control.assertMayUnmute(p);
+          await pr.resume();
           return {};
         }
         case 'consume': {
@@ -173,20 +232,18 @@ export function handleParticipant(socket: import('ws').WebSocket, meetings: Cent
           return {};
         }
         case 'leave': {
-          if (meeting && peer) meeting.leave(peer);
-          meeting = undefined;
-          peer = undefined;
+          forget();
           return {};
         }
-        default:
-          throw new RpcError('unknown_method', `unknown method ${method}`);
+        default: {
+          const { meeting: m, peer: p } = joined();
+          const r = await meetingRequest({ meetings, meeting: m, peer: p, log }, method, data);
+          if (r === NOT_HANDLED) throw new RpcError('unknown_method', `unknown method ${method}`);
+          return r;
+        }
       }
     },
   });
 
-  rpc.on('close', () => {
-    if (meeting && peer) meeting.leave(peer);
-    meeting = undefined;
-    peer = undefined;
-  });
+  rpc.on('close', forget);
 }

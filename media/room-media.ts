@@ -10,7 +10,18 @@ import type { WorkerPool } from './worker-pool.js';
 import { TestSource } from './test-source.js';
 import { WsRpc, RpcError } from './ws-rpc.js';
 import { createPipeTransport, mediaNetworkFromEnv, pipeEndpoint, type MediaNetwork } from './network.js';
-import type { PeerInfo, PipeEndpoint, PipeProducerNotification, RemoteProducerInfo } from '../central/protocol.js';
+import type {
+  ChatMessage,
+  FloorState,
+  LobbyEntry,
+  MeetingRole,
+  MeetingSettings,
+  MeetingWelcome,
+  PeerInfo,
+  PipeEndpoint,
+  PipeProducerNotification,
+  RemoteProducerInfo,
+} from '../central/protocol.js';
 
 type Router = mediasoup.types.Router;
 type Producer = mediasoup.types.Producer;
@@ -23,6 +34,8 @@ export interface CallEvent {
   state: CallState;
   error?: string;
   meetingTitle?: string;
+  /** In the lobby: joined, but waiting for a chair to admit the room (M5.3). */
+  waiting?: boolean;
 }
 
 export interface Participant {
@@ -30,6 +43,28 @@ export interface Participant {
   name: string;
   unit?: string;
   kind: 'room' | 'browser';
+  role?: MeetingRole;
+  handRaised?: boolean;
+  speaking?: boolean;
+  /** The participant's microphone reaches the room (an unpaused audio producer). */
+  micOn?: boolean;
+}
+
+/** The room's place in the meeting, for the panel's chair controls (event 'meeting'). */
+export interface RoomMeetingView {
+  role: MeetingRole | null;
+  waiting: boolean;
+  peerId: string | null;
+  settings: MeetingSettings | null;
+  lobby: LobbyEntry[];
+  floor: FloorState;
+}
+
+/** Why central turned the room's microphone off or on (event 'micForced'). */
+export interface MicForced {
+  muted: boolean;
+  reason: 'chair' | 'floor' | 'floorGiven' | 'floorEnded' | 'not_allowed';
+  by: string;
 }
 
 export interface JoinOptions {
@@ -37,8 +72,13 @@ export interface JoinOptions {
   boxToken: string;
   code: string;
   password?: string;
+  /** The meeting's chair PIN: the room joins as chair and its panel shows the chair controls. */
+  chairPin?: string;
   name: string;
 }
+
+const CHAT_KEEP = 100;
+const EMPTY_FLOOR: FloorState = { queue: [], speaking: null };
 
 export interface RoomMediaOptions {
   log: Logger;
@@ -67,7 +107,16 @@ export interface RoomMediaStats {
 
 export class JoinError extends Error {
   constructor(
-    readonly code: 'bad_password' | 'not_found' | 'central_unreachable' | 'timeout' | 'unauthorized' | 'already_in_call' | 'join_failed',
+    readonly code:
+      | 'bad_password'
+      | 'bad_chair_pin'
+      | 'locked'
+      | 'not_found'
+      | 'central_unreachable'
+      | 'timeout'
+      | 'unauthorized'
+      | 'already_in_call'
+      | 'join_failed',
     message: string,
   ) {
     super(message);
@@ -112,6 +161,8 @@ export class RoomMedia extends EventEmitter {
   private micMuted = false;
   private cameraOn = true;
   private closing = false;
+  private meetingView: RoomMeetingView = { role: null, waiting: false, peerId: null, settings: null, lobby: [], floor: EMPTY_FLOOR };
+  private chatLog: ChatMessage[] = [];
 
   constructor(private readonly opts: RoomMediaOptions) {
     super();
@@ -174,7 +225,8 @@ export class RoomMedia extends EventEmitter {
     }
   }
 
-  async join(opts: JoinOptions): Promise<{ meetingTitle: string }> {
+  /** Resolves in the call, or with `waiting` when central put the room in the lobby ('call' events follow). */
+  async join(opts: JoinOptions): Promise<{ meetingTitle: string; waiting?: boolean }> {
     if (!this._router) throw new Error('RoomMedia not started');
     if (this.session || this.state === 'joining' || this.state === 'in-call' || this.state === 'reconnecting')
       throw new JoinError('already_in_call', 'Phòng đang trong cuộc họp / already in a meeting');
@@ -182,9 +234,13 @@ export class RoomMedia extends EventEmitter {
     this.target = opts;
     this.setState({ state: 'joining' });
     try {
-      const title = await this.connect(opts);
-      this.setState({ state: 'in-call', meetingTitle: title });
-      return { meetingTitle: title };
+      const r = await this.connect(opts);
+      if (r.waiting) {
+        this.setState({ state: 'joining', meetingTitle: r.title, waiting: true });
+        return { meetingTitle: r.title, waiting: true };
+      }
+      this.setState({ state: 'in-call', meetingTitle: r.title });
+      return { meetingTitle: r.title };
     } catch (err) {
       this.target = undefined;
       const e = toJoinError(err);
@@ -209,6 +265,33 @@ export class RoomMedia extends EventEmitter {
     }
     this.teardown(s);
     this.setState({ state: 'idle' });
+  }
+
+  /** Whether central lets the room turn its microphone on now (chair, floor holder, or self-unmute allowed). */
+  mayUnmute(): boolean {
+    const v = this.meetingView;
+    if (!this.session || !v.settings || v.waiting) return true;
+    if (v.role === 'chair' || (v.peerId !== null && v.floor.speaking === v.peerId)) return true;
+    return !v.settings.floorControl && v.settings.selfUnmute;
+  }
+
+  get meeting(): RoomMeetingView {
+    return this.meetingView;
+  }
+
+  get chat(): ChatMessage[] {
+    return this.chatLog;
+  }
+
+  /**
+   * A meeting method on the room's connection to central: the chair's (mutePeer, muteAll, removePeer, lock,
+   * admit, deny, giveFloor, endFloor, endMeeting, …) and anybody's (chat, raiseHand, …).
+   */
+  async request<T = unknown>(method: string, data: Record<string, unknown> = {}): Promise<T> {
+    const s = this.session;
+    if (!s || s.closed || this.state !== 'in-call')
+      throw new RpcError('not_in_call', 'Phòng chưa ở trong cuộc họp / the room is not in a meeting');
+    return s.rpc.request<T>(method, data);
   }
 
   async setMicMuted(muted: boolean): Promise<void> {
@@ -254,6 +337,39 @@ export class RoomMedia extends EventEmitter {
     };
   }
 
+  private setMeeting(patch: Partial<RoomMeetingView>): void {
+    this.meetingView = { ...this.meetingView, ...patch };
+    this.emit('meeting', this.meetingView);
+  }
+
+  private applyWelcome(peerId: string, w: Partial<MeetingWelcome>): void {
+    this.setMeeting({
+      role: w.role ?? 'participant',
+      waiting: false,
+      peerId,
+      settings: w.settings ?? null,
+      lobby: w.lobby ?? [],
+      floor: w.floor ?? EMPTY_FLOOR,
+    });
+    this.chatLog = (w.chat ?? []).slice(-CHAT_KEEP);
+    this.emit('chat', this.chatLog);
+  }
+
+  /** Participants with what the room knows of them: role, hand, floor, and whether their microphone reaches us. */
+  private emitParticipants(s?: Session): void {
+    const floor = this.meetingView.floor;
+    const raised = new Set(floor.queue.map((q) => q.peerId));
+    const micOn = new Set<string>();
+    for (const d of s?.down.values() ?? []) if (d.producer.kind === 'audio' && !d.producer.paused) micOn.add(d.peerId);
+    this.participants = this.participants.map((p) => ({
+      ...p,
+      handRaised: raised.has(p.id),
+      speaking: floor.speaking === p.id,
+      micOn: micOn.has(p.id),
+    }));
+    this.emit('participants', this.participants);
+  }
+
   /** Final: leaves, stops the source and closes the router. */
   async close(): Promise<void> {
     this.closing = true;
@@ -266,8 +382,11 @@ export class RoomMedia extends EventEmitter {
 
   // ---- the connection to central ------------------------------------------------------------------
 
-  /** Opens signaling, joins, builds the pipe and pipes the room up; bounded by joinTimeoutMs. */
-  private async connect(opts: JoinOptions): Promise<string> {
+  /**
+   * Opens signaling, joins, builds the pipe and pipes the room up; bounded by joinTimeoutMs. When central
+   * puts the room in the lobby it resolves with `waiting` after the join; `admitted` builds the media later.
+   */
+  private async connect(opts: JoinOptions): Promise<{ title: string; waiting: boolean }> {
     let session: Session | undefined;
     let aborted = false;
     let timer: NodeJS.Timeout | undefined;
@@ -286,22 +405,18 @@ export class RoomMedia extends EventEmitter {
       });
       rpc.on('close', (code) => this.onSessionClosed(s, code));
 
-      const joined = await rpc.request<{ peerId: string; meetingTitle: string; peers: PeerInfo[] }>('join', {
+      const joined = await rpc.request<JoinedRoom | { peerId: string; meetingTitle: string; waiting: true }>('join', {
         code: opts.code,
         password: opts.password,
         displayName: opts.name,
+        ...(opts.chairPin ? { chairPin: opts.chairPin } : {}),
       });
-      this.participants = joined.peers.map(toParticipant);
-      this.emit('participants', this.participants);
-
-      const central = await rpc.request<PipeEndpoint>('createPipeTransport');
-      s.pipe = await createPipeTransport(this.router, this.pipeNet, { role: 'central-pipe' });
-      if (s.closed) s.pipe.close(); // torn down meanwhile (timeout): the next request fails with 'disconnected'
-      await s.pipe.connect({ ip: central.ip, port: central.port, srtpParameters: central.srtpParameters });
-      await rpc.request('connectPipeTransport', pipeEndpoint(s.pipe, this.pipeNet));
-      for (const p of [this.source?.videoProducer, this.source?.audioProducer]) if (p) await this.pipeUp(s, p);
-      await this.waitForUpstreamFlow(s);
-      return joined.meetingTitle;
+      if ('waiting' in joined && joined.waiting) {
+        this.setMeeting({ role: null, waiting: true, peerId: joined.peerId, settings: null, lobby: [], floor: EMPTY_FLOOR });
+        return { title: joined.meetingTitle, waiting: true };
+      }
+      await this.setupMedia(s, joined as JoinedRoom);
+      return { title: joined.meetingTitle, waiting: false };
     })();
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -323,6 +438,51 @@ export class RoomMedia extends EventEmitter {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** In the meeting (joined, or admitted from the lobby): the pipe both ways and the room's producers up. */
+  private async setupMedia(s: Session, joined: JoinedRoom): Promise<void> {
+    this.applyWelcome(joined.peerId, joined);
+    this.participants = joined.peers.map(toParticipant);
+    this.emitParticipants(s);
+    const rpc = s.rpc;
+    const central = await rpc.request<PipeEndpoint>('createPipeTransport');
+    s.pipe = await createPipeTransport(this.router, this.pipeNet, { role: 'central-pipe' });
+    if (s.closed) s.pipe.close(); // torn down meanwhile (timeout): the next request fails with 'disconnected'
+    await s.pipe.connect({ ip: central.ip, port: central.port, srtpParameters: central.srtpParameters });
+    await rpc.request('connectPipeTransport', pipeEndpoint(s.pipe, this.pipeNet));
+    for (const p of [this.source?.videoProducer, this.source?.audioProducer]) if (p) await this.pipeUp(s, p);
+    await this.waitForUpstreamFlow(s);
+  }
+
+  /** A chair let the waiting room in: build the media now, bounded like a join. */
+  private async onAdmitted(s: Session, joined: JoinedRoom): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.setupMedia(s, joined),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new JoinError('timeout', 'Máy chủ họp không trả lời kịp / central did not answer in time')), this.joinTimeoutMs);
+        }),
+      ]);
+      if (s.closed) return;
+      this.setState({ state: 'in-call', meetingTitle: joined.meetingTitle });
+    } catch (err) {
+      if (s.closed) return;
+      this.target = undefined;
+      this.teardown(s);
+      this.setState({ state: 'error', error: toJoinError(err).message });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Central ended the room's part in the meeting (removed, denied, meeting over): no reconnect. */
+  private endedByCentral(s: Session, state: 'idle' | 'error', error: string): void {
+    this.target = undefined;
+    this.cancelReconnect();
+    this.teardown(s);
+    this.setState({ state, error });
   }
 
   private openSocket(opts: JoinOptions): Promise<WsRpc> {
@@ -353,6 +513,11 @@ export class RoomMedia extends EventEmitter {
     const forward = (method: 'pauseProducer' | 'resumeProducer') => {
       if (!entry.remoteId || s.closed) return;
       s.rpc.request(method, { producerId: entry.remoteId }).catch((err: RpcError) => {
+        // Floor control: central keeps the microphone off; the room follows (and its panel shows it).
+        if (!s.closed && err.code === 'not_allowed' && producer.kind === 'audio') {
+          this.emit('micForced', { muted: true, reason: 'not_allowed', by: '' } satisfies MicForced);
+          return;
+        }
         // Leaving or a dropped link: the next join pipes the current state anyway.
         if (!s.closed && err.code !== 'not_joined') this.log.warn({ err: err.message, method }, 'could not mirror pause/resume to central');
       });
@@ -406,6 +571,7 @@ export class RoomMedia extends EventEmitter {
         s.down.set(n.producerId, { producer, peerId: n.peerId, peerName: n.peerName });
         const info: RemoteProducerInfo = { id: producer.id, kind: producer.kind, peerId: n.peerId, peerName: n.peerName, paused: producer.paused };
         this.emit('remoteProducer', info);
+        if (n.kind === 'audio') this.emitParticipants(s);
         return;
       }
       case 'pipeProducerClosed': {
@@ -414,6 +580,7 @@ export class RoomMedia extends EventEmitter {
         s.down.delete(data.producerId);
         d.producer.close();
         this.emit('remoteProducerClosed', { id: d.producer.id });
+        if (d.producer.kind === 'audio') this.emitParticipants(s);
         return;
       }
       case 'pipeProducerPaused':
@@ -423,25 +590,70 @@ export class RoomMedia extends EventEmitter {
         if (method === 'pipeProducerPaused') await d.producer.pause();
         else await d.producer.resume();
         this.emit(method === 'pipeProducerPaused' ? 'remoteProducerPaused' : 'remoteProducerResumed', { id: d.producer.id });
+        if (d.producer.kind === 'audio') this.emitParticipants(s);
         return;
       }
-      case 'peerJoined': {
+      case 'peerJoined':
+      case 'peerUpdated': {
         const p = toParticipant(data as PeerInfo);
-        this.participants = [...this.participants.filter((x) => x.id !== p.id), p];
-        this.emit('participants', this.participants);
+        if (p.id === this.meetingView.peerId) return; // our own new name
+        const i = this.participants.findIndex((x) => x.id === p.id);
+        if (i < 0) this.participants = [...this.participants, p];
+        else this.participants = this.participants.map((x) => (x.id === p.id ? { ...x, ...p } : x));
+        this.emitParticipants(s);
         return;
       }
       case 'peerLeft': {
         this.participants = this.participants.filter((x) => x.id !== data.peerId);
-        this.emit('participants', this.participants);
+        this.emitParticipants(s);
         return;
       }
+      case 'admitted':
+        if (!this.meetingView.waiting) return;
+        this.log.info('a chair admitted the room');
+        await this.onAdmitted(s, data as JoinedRoom);
+        return;
+      case 'denied':
+        this.log.info({ by: data.by }, 'a chair did not admit the room');
+        this.endedByCentral(s, 'error', 'Chủ tọa không cho phòng vào cuộc họp / the chair did not admit the room');
+        return;
+      case 'removed':
+        this.log.info({ by: data.by }, 'a chair removed the room from the meeting');
+        this.endedByCentral(s, 'error', 'Phòng đã bị mời ra khỏi cuộc họp / the room was removed from the meeting');
+        return;
+      case 'lobbyChanged':
+        this.setMeeting({ lobby: (data.waiting ?? []) as LobbyEntry[] });
+        return;
+      case 'floorChanged':
+        this.setMeeting({ floor: data as FloorState });
+        this.emitParticipants(s);
+        return;
+      case 'meetingUpdated':
+        this.setMeeting({ settings: data as MeetingSettings });
+        return;
+      case 'roleChanged':
+        this.setMeeting({ role: data.role as MeetingRole, lobby: (data.lobby ?? []) as LobbyEntry[] });
+        return;
+      case 'chatMessage':
+        this.chatLog = [...this.chatLog, data as ChatMessage].slice(-CHAT_KEEP);
+        this.emit('chat', this.chatLog);
+        return;
+      case 'mutedByChair':
+        this.emit('micForced', { muted: true, reason: data.reason === 'floor' ? 'floor' : 'chair', by: String(data.by ?? '') } satisfies MicForced);
+        return;
+      case 'floorGiven':
+        this.emit('micForced', { muted: false, reason: 'floorGiven', by: String(data.by ?? '') } satisfies MicForced);
+        return;
+      case 'floorEnded':
+        this.emit('micForced', { muted: true, reason: 'floorEnded', by: String(data.by ?? '') } satisfies MicForced);
+        return;
       case 'meetingClosed':
-        this.log.info('central closed the meeting');
-        this.target = undefined;
-        this.cancelReconnect();
-        this.teardown(s);
-        this.setState({ state: 'idle', error: 'Cuộc họp đã kết thúc / the meeting has ended' });
+        this.log.info({ reason: data.reason }, 'central closed the meeting');
+        this.endedByCentral(
+          s,
+          'idle',
+          data.reason === 'ended_by_chair' ? 'Chủ tọa đã kết thúc cuộc họp / the chair ended the meeting' : 'Cuộc họp đã kết thúc / the meeting has ended',
+        );
         return;
       default:
         return; // producerPaused etc. are for browsers; the pipe consumers tell us what we need
@@ -451,7 +663,13 @@ export class RoomMedia extends EventEmitter {
   private onSessionClosed(s: Session, code: number): void {
     if (s.closed || this.session !== s) return;
     this.log.warn({ code }, 'lost the connection to central');
+    const wasWaiting = this.meetingView.waiting;
     this.teardown(s);
+    if (wasWaiting && this.state === 'joining') {
+      this.target = undefined;
+      this.setState({ state: 'error', error: 'Mất kết nối máy chủ họp khi đang chờ / lost the central connection while waiting' });
+      return;
+    }
     if (this.target && this.state === 'in-call') {
       this.setState({ state: 'reconnecting', error: 'Mất kết nối máy chủ họp / lost the central connection' });
       this.reconnectAttempt = 0;
@@ -474,12 +692,13 @@ export class RoomMedia extends EventEmitter {
           if (this.session) this.teardown(this.session);
           return;
         }
-        this.log.info({ attempt: this.reconnectAttempt }, 'rejoined the meeting');
-        this.setState({ state: 'in-call', meetingTitle: title });
+        this.log.info({ attempt: this.reconnectAttempt, waiting: title.waiting }, 'rejoined the meeting');
+        if (title.waiting) this.setState({ state: 'joining', meetingTitle: title.title, waiting: true });
+        else this.setState({ state: 'in-call', meetingTitle: title.title });
       } catch (err) {
         const e = toJoinError(err);
         if (this.target !== target) return; // left meanwhile
-        if (e.code === 'bad_password' || e.code === 'not_found' || e.code === 'unauthorized') {
+        if (e.code === 'bad_password' || e.code === 'not_found' || e.code === 'unauthorized' || e.code === 'locked' || e.code === 'bad_chair_pin') {
           this.target = undefined;
           this.setState({ state: 'error', error: e.message });
           return;
@@ -513,6 +732,7 @@ export class RoomMedia extends EventEmitter {
       this.participants = [];
       this.emit('participants', this.participants);
     }
+    this.setMeeting({ role: null, waiting: false, peerId: null, settings: null, lobby: [], floor: EMPTY_FLOOR });
   }
 
   private setState(ev: CallEvent): void {
@@ -523,8 +743,15 @@ export class RoomMedia extends EventEmitter {
 
 const sleep = (ms: number) => new Promise<null>((r) => setTimeout(r, ms));
 
-function toParticipant(p: Pick<PeerInfo, 'id' | 'displayName' | 'unit' | 'kind'>): Participant {
-  return { id: p.id, name: p.displayName, ...(p.unit ? { unit: p.unit } : {}), kind: p.kind };
+/** The join answer (or `admitted`) central gives a box. */
+interface JoinedRoom extends MeetingWelcome {
+  peerId: string;
+  meetingTitle: string;
+  peers: PeerInfo[];
+}
+
+function toParticipant(p: Pick<PeerInfo, 'id' | 'displayName' | 'unit' | 'kind' | 'role'>): Participant {
+  return { id: p.id, name: p.displayName, ...(p.unit ? { unit: p.unit } : {}), kind: p.kind, ...(p.role ? { role: p.role } : {}) };
 }
 
 function boxEndpoint(centralUrl: string): string {
@@ -536,7 +763,8 @@ function boxEndpoint(centralUrl: string): string {
 function toJoinError(err: unknown): JoinError {
   if (err instanceof JoinError) return err;
   if (err instanceof RpcError) {
-    if (err.code === 'bad_password' || err.code === 'not_found' || err.code === 'timeout') return new JoinError(err.code, err.message);
+    if (err.code === 'bad_password' || err.code === 'bad_chair_pin' || err.code === 'locked' || err.code === 'not_found' || err.code === 'timeout')
+      return new JoinError(err.code, err.message);
     if (err.code === 'disconnected') return new JoinError('central_unreachable', `Mất kết nối máy chủ họp / ${err.message}`);
     return new JoinError('join_failed', err.message);
   }

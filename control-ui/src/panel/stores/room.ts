@@ -47,9 +47,10 @@ export const useRoomStore = defineStore('room', () => {
     }
   }
 
-  function join(code: string, password?: string): Promise<boolean> {
+  function join(code: string, password?: string, chairPin?: string): Promise<boolean> {
     const args: Record<string, unknown> = { code };
     if (password) args.password = password;
+    if (chairPin) args.chairPin = chairPin;
     return run('call', 'room.join', args, JOIN_TIMEOUT_MS);
   }
   /** Allowed while a join is still in flight, so a wrong or hanging join can be abandoned. */

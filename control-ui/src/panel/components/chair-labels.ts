@@ -1,0 +1,91 @@
+// Strings of the room's chair panel (ChairPanel.vue), Vietnamese first (C6), English second. Kept beside
+// the component so the chair controls do not edit the panel's shared catalogue; the language follows the
+// shared switch.
+import { locale } from '../../shared/i18n';
+
+const vi = {
+  heading: 'Điều hành cuộc họp',
+  headingMember: 'Trong cuộc họp',
+  waiting: 'Đang chờ chủ tọa cho phòng vào cuộc họp…',
+  chairBadge: 'Phòng là chủ tọa',
+  muteAll: 'Tắt micro tất cả',
+  lock: 'Khóa cuộc họp',
+  unlock: 'Mở khóa',
+  locked: 'Cuộc họp đang khóa',
+  endFloor: 'Kết thúc phát biểu',
+  endMeeting: 'Kết thúc cuộc họp',
+  endConfirm: 'Chạm lần nữa để kết thúc cho tất cả',
+  lobby: 'Phòng chờ ({count})',
+  admit: 'Cho vào',
+  deny: 'Từ chối',
+  technician: 'Kỹ thuật viên',
+  queue: 'Đăng ký phát biểu ({count})',
+  giveFloor: 'Cho phát biểu',
+  speaking: 'Đang phát biểu',
+  handRaised: 'Giơ tay',
+  micOff: 'Micro tắt',
+  mute: 'Tắt micro',
+  remove: 'Mời ra',
+  removeConfirm: 'Chạm lần nữa để mời ra',
+  participants: 'Điểm cầu ({count})',
+  noParticipants: 'Chưa có điểm cầu nào khác',
+  chair: 'Chủ tọa',
+  room: 'Phòng họp',
+  person: 'Cá nhân',
+  raiseHand: 'Giơ tay xin phát biểu',
+  lowerHand: 'Hạ tay',
+  chat: 'Trao đổi',
+  chatEmpty: 'Chưa có tin nhắn.',
+  chatPlaceholder: 'Nhập tin nhắn…',
+  send: 'Gửi',
+  floorControl: 'Điều hành phát biểu',
+  claimPin: 'Mã chủ tọa',
+  claim: 'Nhận vai trò chủ tọa',
+};
+
+export type ChairLabel = keyof typeof vi;
+
+const en: Record<ChairLabel, string> = {
+  heading: 'Chairing the meeting',
+  headingMember: 'In the meeting',
+  waiting: 'Waiting for the chair to let the room in…',
+  chairBadge: 'This room chairs',
+  muteAll: 'Mute all',
+  lock: 'Lock the meeting',
+  unlock: 'Unlock',
+  locked: 'The meeting is locked',
+  endFloor: 'End the speech',
+  endMeeting: 'End the meeting',
+  endConfirm: 'Tap again to end it for everybody',
+  lobby: 'Lobby ({count})',
+  admit: 'Admit',
+  deny: 'Refuse',
+  technician: 'Technician',
+  queue: 'Asking to speak ({count})',
+  giveFloor: 'Give the floor',
+  speaking: 'Speaking',
+  handRaised: 'Hand raised',
+  micOff: 'Mic off',
+  mute: 'Mute',
+  remove: 'Remove',
+  removeConfirm: 'Tap again to remove',
+  participants: 'Endpoints ({count})',
+  noParticipants: 'No other endpoints yet',
+  chair: 'Chair',
+  room: 'Meeting room',
+  person: 'Individual',
+  raiseHand: 'Raise hand to speak',
+  lowerHand: 'Lower hand',
+  chat: 'Chat',
+  chatEmpty: 'No messages yet.',
+  chatPlaceholder: 'Type a message…',
+  send: 'Send',
+  floorControl: 'Floor control',
+  claimPin: 'Chair PIN',
+  claim: 'Become chair',
+};
+
+export function ct(key: ChairLabel, params?: Record<string, string | number>): string {
+  const s = (locale.value === 'en' ? en : vi)[key];
+  return params ? s.replace(/\{(\w+)\}/g, (m, k: string) => (k in params ? String(params[k]) : m)) : s;
+}
