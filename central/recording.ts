@@ -641,6 +641,7 @@ export class RecordingService {
         });
       }
       const rows = this.repo.complete(sessionId, files);
+      // DIEMCAU_RECORDING_KEEP_WORK=1 keeps the segments (to look into a recording that came out wrong).
       if (!process.env.DIEMCAU_RECORDING_KEEP_WORK) rmSync(work, { recursive: true, force: true });
       this.log.info({ session: sessionId, files: rows.map((r) => ({ id: r.id, file: r.file, bytes: r.bytes })), ms: Date.now() - started }, 'recording ready');
     } catch (err) {

@@ -6,7 +6,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { startTestBox, until, type TestBox } from '../helpers/appliance.js';
@@ -153,7 +153,6 @@ describe('recording', () => {
 
     // ffprobe: ONE file with a video and an audio stream, about 20 s; and an audio-only file.
     const dir = join(t.dataDir, 'recordings');
-    if (process.env.KEEP_RECORDING_TO) cpSync(dir, join(process.env.KEEP_RECORDING_TO, String(Date.now())), { recursive: true });
     const avProbe = ffprobe(join(dir, av.file));
     expect(avProbe.format.format_name).toContain('webm');
     expect(avProbe.streams.map((s) => `${s.codec_type}:${s.codec_name}`).sort()).toEqual(['audio:opus', 'video:vp8']);
